@@ -1,0 +1,195 @@
+package claim
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Result statuses.
+const (
+	StatusAdjudicated = "adjudicated"
+	StatusRejected    = "rejected"
+	StatusHeld        = "held"
+	StatusVoided      = "voided"
+)
+
+// Reason codes of POLICY.md §9.
+const (
+	ReasonMalformed             = "malformed"
+	ReasonMissingField          = "missing_field"
+	ReasonBadDates              = "bad_dates"
+	ReasonAmountMismatch        = "amount_mismatch"
+	ReasonTotalMismatch         = "total_mismatch"
+	ReasonNegativeValue         = "negative_value"
+	ReasonUnknownProvider       = "unknown_provider"
+	ReasonProviderNotDesignated = "provider_not_designated"
+	ReasonProviderBanned        = "provider_banned"
+	ReasonUnknownMember         = "unknown_member"
+	ReasonMemberNotEnrolled     = "member_not_enrolled"
+	ReasonMemberDeceased        = "member_deceased"
+	ReasonDuplicateConflict     = "duplicate_conflict"
+	ReasonUnknownClaim          = "unknown_claim"
+	ReasonNoPolicy              = "no_policy_in_force"
+	ReasonNotInCatalogue        = "not_in_catalogue"
+	ReasonDRGException          = "drg_exception"
+)
+
+// Reason explains a rejection or an informational finding.
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Money is a decimal amount that renders with at least two places ("1234.50") and
+// never loses digits (an input amount with more places keeps them).
+type Money struct{ decimal.Decimal }
+
+// M wraps a decimal as Money.
+func M(d decimal.Decimal) *Money { return &Money{d} }
+
+// MarshalJSON renders the amount as a JSON string.
+func (m Money) MarshalJSON() ([]byte, error) {
+	s := m.String()
+	if m.Exponent() >= -2 {
+		s = m.StringFixed(2)
+	}
+	return []byte(`"` + s + `"`), nil
+}
+
+// UnmarshalJSON parses a JSON string or number exactly.
+func (m *Money) UnmarshalJSON(b []byte) error {
+	b = bytes.Trim(b, `"`)
+	d, err := decimal.NewFromString(string(b))
+	if err != nil {
+		return fmt.Errorf("money %q: %w", b, err)
+	}
+	m.Decimal = d
+	return nil
+}
+
+// Dec returns the decimal value; nil is zero.
+func (m *Money) Dec() decimal.Decimal {
+	if m == nil {
+		return decimal.Zero
+	}
+	return m.Decimal
+}
+
+// Fixed4 is a decimal rendered with a fixed number of places (RW and points: 4).
+type Fixed4 struct{ decimal.Decimal }
+
+// MarshalJSON renders the value with four places.
+func (f Fixed4) MarshalJSON() ([]byte, error) { return []byte(`"` + f.StringFixed(4) + `"`), nil }
+
+// UnmarshalJSON parses a JSON string or number exactly.
+func (f *Fixed4) UnmarshalJSON(b []byte) error {
+	d, err := decimal.NewFromString(string(bytes.Trim(b, `"`)))
+	f.Decimal = d
+	return err
+}
+
+// DRGInfo is the grouping and pricing detail of a DRG-paid claim.
+type DRGInfo struct {
+	MDC         string  `json:"mdc,omitempty"`
+	ADRG        string  `json:"adrg,omitempty"`
+	DRG         string  `json:"drg,omitempty"`
+	GroupStatus string  `json:"group_status,omitempty"`
+	RW          *Fixed4 `json:"rw,omitempty"`
+	Points      *Fixed4 `json:"points,omitempty"`
+	Outlier     string  `json:"outlier,omitempty"`
+}
+
+// FraudInfo is the fraud stage's verdict on the claim.
+type FraudInfo struct {
+	Score string   `json:"score"`
+	Rules []string `json:"rules"`
+	Held  bool     `json:"held"`
+}
+
+// Step is one line of the explanation: what was done, why, and the amount.
+type Step struct {
+	Step   string `json:"step"`
+	Detail string `json:"detail"`
+	Amount *Money `json:"amount,omitempty"`
+}
+
+// Source names the Kafka record that produced a result.
+type Source struct {
+	Topic     string `json:"topic"`
+	Partition int    `json:"partition"`
+	Offset    int64  `json:"offset"`
+}
+
+// Result is an adjudication result (CONTRACT.md). Amounts that do not apply are nil.
+type Result struct {
+	ClaimID         string     `json:"claim_id"`
+	ProviderID      string     `json:"provider_id"`
+	MemberID        string     `json:"member_id"`
+	BatchID         string     `json:"batch_id,omitempty"`
+	Kind            string     `json:"kind,omitempty"`
+	Version         int        `json:"version,omitempty"`
+	Status          string     `json:"status"`
+	Reasons         []Reason   `json:"reasons"`
+	Method          string     `json:"method,omitempty"`
+	DRG             *DRGInfo   `json:"drg,omitempty"`
+	Total           *Money     `json:"total,omitempty"`
+	Eligible        *Money     `json:"eligible,omitempty"`
+	SelfPay         *Money     `json:"self_pay,omitempty"`
+	Deductible      *Money     `json:"deductible,omitempty"`
+	Basic           *Money     `json:"basic,omitempty"`
+	Critical        *Money     `json:"critical,omitempty"`
+	Assistance      *Money     `json:"assistance,omitempty"`
+	FundTotal       *Money     `json:"fund_total,omitempty"`
+	MemberPays      *Money     `json:"member_pays,omitempty"`
+	Standard        *Money     `json:"standard,omitempty"`
+	FundToProvider  *Money     `json:"fund_to_provider,omitempty"`
+	ProviderMargin  *Money     `json:"provider_margin,omitempty"`
+	Fraud           *FraudInfo `json:"fraud,omitempty"`
+	Explanation     []Step     `json:"explanation,omitempty"`
+	PolicyVersion   string     `json:"policy_version,omitempty"`
+	AdjudicatedAt   time.Time  `json:"adjudicated_at"`
+	Source          *Source    `json:"source,omitempty"`
+}
+
+// HasReason reports whether the result carries the reason code.
+func (r *Result) HasReason(code string) bool {
+	for _, x := range r.Reasons {
+		if x.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// ReasonCodes lists the codes of the result's reasons, in order.
+func (r *Result) ReasonCodes() []string {
+	out := make([]string, len(r.Reasons))
+	for i, x := range r.Reasons {
+		out[i] = x.Code
+	}
+	return out
+}
+
+// Rejected builds a rejected result for a submission.
+func Rejected(s *Submission, reasons []Reason, at time.Time) Result {
+	return Result{
+		ClaimID: s.Claim.ClaimID, ProviderID: s.Claim.ProviderID, MemberID: s.Claim.MemberID,
+		BatchID: s.BatchID, Kind: s.Kind, Status: StatusRejected, Reasons: reasons, AdjudicatedAt: at,
+	}
+}
+
+// ProblemReasons turns decoding problems into the missing_field and malformed reasons.
+func ProblemReasons(p Problems) []Reason {
+	var out []Reason
+	if len(p.Missing) > 0 {
+		out = append(out, Reason{ReasonMissingField, "missing required field(s): " + strings.Join(p.Missing, ", ")})
+	}
+	if len(p.Malformed) > 0 {
+		out = append(out, Reason{ReasonMalformed, "malformed value(s): " + strings.Join(p.Malformed, "; ")})
+	}
+	return out
+}

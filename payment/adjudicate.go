@@ -1,0 +1,325 @@
+package payment
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/policy"
+)
+
+var (
+	zero = decimal.Zero
+	one  = decimal.NewFromInt(1)
+)
+
+// Input is everything one adjudication needs besides the claim.
+type Input struct {
+	Claim    *claim.Claim
+	Bundle   *policy.Bundle
+	Provider *policy.Provider
+	Member   *policy.Member
+	// Totals are the member's accumulators for the claim's year before this claim.
+	Totals Totals
+	// ReferralSource is the referring provider (nil when unknown or no referral).
+	ReferralSource *policy.Provider
+	// ChainDeductible is the deductible paid along the approved referral chain (§9.14).
+	ChainDeductible decimal.Decimal
+}
+
+// Priced is the outcome of adjudicating a valid claim.
+type Priced struct {
+	Result claim.Result // amounts, method, reasons, explanation (ids and times set by the caller)
+	Deltas []Delta      // accumulator changes this claim posts
+}
+
+// Adjudicate prices a claim that passed validation: eligible amount (§3), member cost
+// sharing (§5) and provider payment (§6). It is pure.
+func Adjudicate(in Input) Priced {
+	c, b, p, m := in.Claim, in.Bundle, in.Provider, in.Member
+	scheme := b.Schemes[m.Scheme]
+	ex := &explainer{}
+	var reasons []claim.Reason
+	ex.add("method", "fee-for-service (按项目): priced item by item; the provider is paid the fund share", nil)
+
+	// §3 eligible amount.
+	eligibleRaw := zero
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		item, known := b.Catalogue[l.ItemCode]
+		if !known {
+			reasons = append(reasons, claim.Reason{Code: claim.ReasonNotInCatalogue,
+				Message: "line " + strconv.Itoa(l.LineNo) + ": item " + l.ItemCode + " is not in the catalogue, treated as class C (self-pay)"})
+			ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+": not in catalogue, class C, eligible 0 of "+l.Amount.String(), zero)
+			continue
+		}
+		base := l.Amount
+		note := ""
+		if item.MaxUnitPrice != nil {
+			if capAmt := l.Quantity.Mul(*item.MaxUnitPrice); base.GreaterThan(capAmt) {
+				note = ", above the price ceiling " + l.Quantity.String() + " × " + item.MaxUnitPrice.String() + " = " + capAmt.String()
+				base = capAmt
+			}
+		}
+		el := base.Mul(item.EligibleRatio)
+		eligibleRaw = eligibleRaw.Add(el)
+		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+base.String()+" × eligible ratio "+item.EligibleRatio.String(), el)
+	}
+	total := c.Total
+	eligible := eligibleRaw.Round(2)
+	selfPay := total.Sub(eligible)
+	ex.add("eligible", "eligible amount Σ eligible lines "+eligibleRaw.String()+", rounded to 0.01", eligible)
+	ex.add("self_pay", "self-pay = total "+total.String()+" − eligible "+eligible.String(), selfPay)
+
+	inpatient := c.IsInpatient()
+	var care *policy.CareRule
+	var deductibleKind, basicKind Kind
+	if inpatient {
+		care, deductibleKind, basicKind = scheme.Inpatient, DeductiblePaid, BasicPaid
+	} else {
+		care, deductibleKind, basicKind = scheme.Outpatient, OPDeductiblePaid, OPBasicPaid
+	}
+	var lr *policy.LevelRule
+	if care != nil {
+		lr = care.Levels[p.Level]
+	}
+
+	// Ratio adjustments (§5, §9.17).
+	unreferred := p.Level >= b.ReferralRequiredFromLevel && !c.Emergency && !c.ApprovedReferral()
+	adj := zero
+	var adjNotes []string
+	if unreferred {
+		adj = adj.Add(b.UnreferredDelta)
+		adjNotes = append(adjNotes, fmt.Sprintf("unreferred at level %d %s", p.Level, signed(b.UnreferredDelta)))
+	}
+	if d, ok := b.CrossRegionDelta[c.CrossRegion]; ok && c.CrossRegion != "none" {
+		adj = adj.Add(d)
+		adjNotes = append(adjNotes, "cross-region ("+c.CrossRegion+") "+signed(d))
+	}
+	if m.PovertyRegistered && !unreferred && !b.PovertyDelta.IsZero() {
+		adj = adj.Add(b.PovertyDelta)
+		adjNotes = append(adjNotes, "poverty-registered "+signed(b.PovertyDelta))
+	}
+	noBasic := unreferred && b.UnreferredNoBasic
+
+	// Deductible (§5, §9.12–16).
+	D := zero
+	switch {
+	case lr == nil:
+		ex.add("deductible", fmt.Sprintf("%s care at level %d is not covered by the %s scheme: no deductible, no basic fund", c.CareType, p.Level, m.Scheme), zero)
+	case noBasic:
+		ex.add("deductible", fmt.Sprintf("unreferred care at level %d is not covered by the basic fund (unreferred_no_basic): no deductible", p.Level), zero)
+	case inpatient:
+		D = lr.Deductible
+		detail := []string{fmt.Sprintf("level %d inpatient deductible %s", p.Level, lr.Deductible)}
+		if in.Totals[Admissions].IsPositive() {
+			D = floor0(D.Sub(b.ReadmissionReduction))
+			detail = append(detail, fmt.Sprintf("readmission in %d − %s → %s", c.KeyDate().Year(), b.ReadmissionReduction, D))
+			if m.PovertyRegistered && b.Poverty.ReadmissionSameLevelNoDeductible && in.Totals[levelKind(p.Level)].IsPositive() {
+				D = zero
+				detail = append(detail, "poverty-registered re-admission at the same level → 0")
+			}
+		}
+		if c.ApprovedReferral() {
+			sameAlliance := in.ReferralSource != nil && in.ReferralSource.AllianceID != "" && in.ReferralSource.AllianceID == p.AllianceID
+			switch {
+			case sameAlliance:
+				D = zero
+				detail = append(detail, "referred within alliance "+p.AllianceID+" from "+c.Referral.FromProviderID+" → 0")
+			case c.Referral.Direction == "down":
+				D = zero
+				detail = append(detail, "downward referral from "+c.Referral.FromProviderID+" → 0")
+			case c.Referral.Direction == "up":
+				D = floor0(D.Sub(in.ChainDeductible))
+				detail = append(detail, "upward referral: deductible already paid along the referral chain "+in.ChainDeductible.String()+" → "+D.String())
+			}
+		}
+		if D.GreaterThan(eligible) {
+			D = eligible
+			detail = append(detail, "limited to the eligible amount "+eligible.String())
+		}
+		ex.add("deductible", strings.Join(detail, "; "), D)
+	default:
+		paid := in.Totals[OPDeductiblePaid]
+		D = decimal.Min(eligible, floor0(lr.Deductible.Sub(paid)))
+		ex.add("deductible", fmt.Sprintf("level %d outpatient annual deductible %s, already paid this year %s, limited to eligible %s", p.Level, lr.Deductible, paid, eligible), D)
+	}
+
+	// Basic fund bands (§5).
+	basic := zero
+	if lr != nil && !noBasic {
+		if len(adjNotes) > 0 {
+			ex.add("ratio_adjustment", "ratio adjustments: "+strings.Join(adjNotes, ", ")+" = "+signed(adj), nil)
+		}
+		raw := zero
+		prev := zero
+		for _, band := range lr.Bands {
+			lo := decimal.Max(D, prev)
+			hiLabel := "∞"
+			portion := eligible.Sub(lo)
+			if band.UpTo != nil {
+				hiLabel = band.UpTo.String()
+				portion = decimal.Min(eligible, *band.UpTo).Sub(lo)
+				prev = *band.UpTo
+			}
+			if !portion.IsPositive() {
+				if band.UpTo == nil {
+					break
+				}
+				continue
+			}
+			ratio := clamp01(band.Ratio.Add(adj))
+			amt := portion.Mul(ratio)
+			raw = raw.Add(amt)
+			ex.add("band", "band ("+lo.String()+", "+hiLabel+"]: "+portion.String()+" × "+ratio.String(), amt)
+			if band.UpTo == nil {
+				break
+			}
+		}
+		basic = raw.Round(2)
+		detail := "basic fund Σ bands " + raw.String() + ", rounded to 0.01"
+		if care.AnnualCap != nil {
+			remaining := floor0(care.AnnualCap.Sub(in.Totals[basicKind]))
+			if basic.GreaterThan(remaining) {
+				detail += fmt.Sprintf("; annual cap %s reached (paid this year %s): limited to %s", care.AnnualCap, in.Totals[basicKind], remaining)
+				basic = remaining
+			}
+		}
+		ex.add("basic", detail, basic)
+	}
+
+	// Critical-illness insurance (§5).
+	critical := zero
+	oop := eligible.Sub(basic)
+	if cr := scheme.Critical; cr != nil {
+		threshold, ratio, capAmt := cr.Threshold, cr.Ratio, cr.AnnualCap
+		note := ""
+		if m.PovertyRegistered {
+			threshold = threshold.Mul(b.Poverty.CriticalThresholdFactor)
+			ratio = clamp01(ratio.Add(b.Poverty.CriticalRatioDelta))
+			note = " (poverty-registered: threshold × " + b.Poverty.CriticalThresholdFactor.String() + ", ratio " + signed(b.Poverty.CriticalRatioDelta)
+			if b.Poverty.CriticalUncapped {
+				capAmt = nil
+				note += ", no annual cap"
+			}
+			note += ")"
+		}
+		before := in.Totals[EligibleOOP]
+		after := before.Add(oop)
+		base := floor0(after.Sub(decimal.Max(threshold, before)))
+		critical = base.Mul(ratio).Round(2)
+		detail := "eligible out-of-pocket this year " + before.String() + " → " + after.String() + ", threshold " + threshold.String() +
+			note + ": " + base.String() + " × " + ratio.String()
+		if capAmt != nil {
+			remaining := floor0(capAmt.Sub(in.Totals[CriticalPaid]))
+			if critical.GreaterThan(remaining) {
+				detail += fmt.Sprintf("; annual critical cap %s reached: limited to %s", capAmt, remaining)
+				critical = remaining
+			}
+		}
+		ex.add("critical", detail, critical)
+	}
+
+	// Medical assistance (§5).
+	assistance := zero
+	if ar, ok := b.Assistance[m.Assistance]; ok {
+		rest := eligible.Sub(basic).Sub(critical)
+		assistance = rest.Mul(ar.Ratio).Round(2)
+		detail := "assistance (" + m.Assistance + "): (eligible − basic − critical) " + rest.String() + " × " + ar.Ratio.String()
+		if ar.AnnualCap != nil {
+			remaining := floor0(ar.AnnualCap.Sub(in.Totals[AssistancePaid]))
+			if assistance.GreaterThan(remaining) {
+				detail += fmt.Sprintf("; annual assistance cap %s reached: limited to %s", ar.AnnualCap, remaining)
+				assistance = remaining
+			}
+		}
+		ex.add("assistance", detail, assistance)
+	}
+
+	// Combined ceiling (§5, §9.19).
+	if b.MaxCoverage != nil {
+		limit := b.MaxCoverage.Mul(total).Round(2)
+		if excess := basic.Add(critical).Add(assistance).Sub(limit); excess.IsPositive() {
+			fromA := decimal.Min(excess, assistance)
+			assistance = assistance.Sub(fromA)
+			fromC := decimal.Min(excess.Sub(fromA), critical)
+			critical = critical.Sub(fromC)
+			ex.add("ceiling", fmt.Sprintf("basic + critical + assistance may not exceed %s × total = %s: assistance −%s, critical −%s",
+				b.MaxCoverage, limit, fromA.StringFixed(2), fromC.StringFixed(2)), fromA.Add(fromC).Neg())
+		}
+	}
+
+	fund := basic.Add(critical).Add(assistance)
+	memberPays := total.Sub(fund)
+	ex.add("fund_total", "fund total = basic "+basic.StringFixed(2)+" + critical "+critical.StringFixed(2)+" + assistance "+assistance.StringFixed(2), fund)
+	ex.add("member_pays", "member pays = total "+total.String()+" − fund total "+fund.StringFixed(2), memberPays)
+
+	// §6 provider payment (ffs): the fund pays the provider its share.
+	ex.add("provider_payment", "fee-for-service: fund to provider = fund total", fund)
+
+	r := claim.Result{
+		Status: claim.StatusAdjudicated, Reasons: reasons, Method: "ffs",
+		Total: claim.M(total), Eligible: claim.M(eligible), SelfPay: claim.M(selfPay), Deductible: claim.M(D),
+		Basic: claim.M(basic), Critical: claim.M(critical), Assistance: claim.M(assistance),
+		FundTotal: claim.M(fund), MemberPays: claim.M(memberPays), FundToProvider: claim.M(fund),
+		Explanation: ex.steps, PolicyVersion: b.Version,
+	}
+	deltas := make([]Delta, 0, 8)
+	if inpatient {
+		deltas = append(deltas, Delta{Admissions, one}, Delta{levelKind(p.Level), one})
+	}
+	deltas = append(deltas,
+		Delta{deductibleKind, D}, Delta{basicKind, basic}, Delta{EligibleOOP, oop},
+		Delta{CriticalPaid, critical}, Delta{AssistancePaid, assistance})
+	return Priced{Result: r, Deltas: deltas}
+}
+
+func levelKind(level int) Kind {
+	switch level {
+	case 1:
+		return AdmissionsL1
+	case 2:
+		return AdmissionsL2
+	default:
+		return AdmissionsL3
+	}
+}
+
+func floor0(d decimal.Decimal) decimal.Decimal {
+	if d.IsNegative() {
+		return zero
+	}
+	return d
+}
+
+func clamp01(d decimal.Decimal) decimal.Decimal {
+	if d.IsNegative() {
+		return zero
+	}
+	if d.GreaterThan(one) {
+		return one
+	}
+	return d
+}
+
+func signed(d decimal.Decimal) string {
+	if d.IsNegative() {
+		return d.String()
+	}
+	return "+" + d.String()
+}
+
+// explainer collects the explanation steps.
+type explainer struct{ steps []claim.Step }
+
+func (e *explainer) add(step, detail string, amount any) {
+	s := claim.Step{Step: step, Detail: detail}
+	switch a := amount.(type) {
+	case decimal.Decimal:
+		s.Amount = claim.M(a)
+	}
+	e.steps = append(e.steps, s)
+}

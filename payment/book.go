@@ -1,0 +1,351 @@
+package payment
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/policy"
+)
+
+// Record is the current version of an adjudicated (or voided) claim.
+type Record struct {
+	Key         claim.Key
+	Version     int
+	MemberID    string
+	Status      string // adjudicated | held | voided
+	ContentHash string
+	Year        int
+	CareType    string
+	Deductible  decimal.Decimal
+	Referral    *claim.Referral
+	Result      claim.Result
+	Deltas      []Delta
+}
+
+// Active reports whether the record holds its claim id (adjudicated or held).
+func (r *Record) Active() bool { return r.Status == claim.StatusAdjudicated || r.Status == claim.StatusHeld }
+
+// Directory gives the providers and members as they stand when a claim is processed.
+type Directory interface {
+	Provider(id string) (*policy.Provider, bool)
+	Member(id string) (*policy.Member, bool)
+}
+
+// BundleDirectory serves providers and members from one bundle (the offline price path).
+type BundleDirectory struct{ Bundle *policy.Bundle }
+
+// Provider looks a provider up in the bundle.
+func (d BundleDirectory) Provider(id string) (*policy.Provider, bool) {
+	p, ok := d.Bundle.Providers[id]
+	return p, ok
+}
+
+// Member looks a member up in the bundle.
+func (d BundleDirectory) Member(id string) (*policy.Member, bool) {
+	m, ok := d.Bundle.Members[id]
+	return m, ok
+}
+
+// Policies are the loaded policy versions; a claim is priced by the version in force on
+// its discharge (outpatient: service) date (POLICY.md §9.28).
+type Policies []*policy.Bundle
+
+// NewPolicies sorts the versions by effective date.
+func NewPolicies(bs ...*policy.Bundle) Policies {
+	ps := append(Policies(nil), bs...)
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].EffectiveFrom.Before(ps[j].EffectiveFrom) })
+	return ps
+}
+
+// InForce returns the version in force on date, or nil.
+func (ps Policies) InForce(date time.Time) *policy.Bundle {
+	var in *policy.Bundle
+	for _, b := range ps {
+		if !b.EffectiveFrom.After(date) {
+			in = b
+		}
+	}
+	return in
+}
+
+// Entry is one ledger entry: an accumulator change caused by a claim version.
+type Entry struct {
+	MemberID string
+	Year     int
+	Key      claim.Key
+	Version  int
+	Reversal bool
+	Delta
+}
+
+// Effect is what processing one submission changes; the store persists it as a unit.
+type Effect struct {
+	// Result is what is emitted for the submission.
+	Result claim.Result
+	// New is a claim version adjudicated now (nil if none).
+	New *Record
+	// Voided is the version this submission voided (nil if none).
+	Voided *Record
+	// Entries are the ledger entries posted (reversals first).
+	Entries []Entry
+	// Replayed is true when Result is a stored result returned again (idempotent resubmission).
+	Replayed bool
+}
+
+// Book applies submissions to an in-memory view of claims and member accumulators. The
+// offline price path starts it empty; the pipeline fills it per micro-batch with the rows
+// the batch needs, so both paths price through the same code.
+type Book struct {
+	Policies Policies
+	Dir      Directory
+	Claims   map[claim.Key]*Record
+	Totals   map[MemberYear]*Totals
+	Now      func() time.Time
+}
+
+// NewBook returns an empty book.
+func NewBook(ps Policies, dir Directory, now func() time.Time) *Book {
+	if now == nil {
+		now = time.Now
+	}
+	return &Book{Policies: ps, Dir: dir, Claims: map[claim.Key]*Record{}, Totals: map[MemberYear]*Totals{}, Now: now}
+}
+
+func (bk *Book) totals(member string, year int) *Totals {
+	k := MemberYear{member, year}
+	t := bk.Totals[k]
+	if t == nil {
+		t = &Totals{}
+		bk.Totals[k] = t
+	}
+	return t
+}
+
+// Process applies one submission and returns its effect. src names the Kafka record (nil
+// offline).
+func (bk *Book) Process(s *claim.Submission, src *claim.Source) Effect {
+	now := bk.Now().UTC().Truncate(time.Millisecond)
+	switch s.Kind {
+	case claim.KindVoid:
+		return bk.void(s, src, now)
+	case claim.KindReplace:
+		return bk.replace(s, src, now)
+	default:
+		return bk.claim(s, src, now)
+	}
+}
+
+func (bk *Book) reject(s *claim.Submission, src *claim.Source, now time.Time, reasons []claim.Reason) Effect {
+	r := claim.Rejected(s, reasons, now)
+	r.Source = src
+	return Effect{Result: r}
+}
+
+func (bk *Book) claim(s *claim.Submission, src *claim.Source, now time.Time) Effect {
+	prev := bk.current(s)
+	if prev != nil && prev.Active() {
+		if prev.ContentHash == s.ContentHash && s.Problems.Empty() {
+			return Effect{Result: prev.Result, Replayed: true}
+		}
+		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonDuplicateConflict, Message: fmt.Sprintf(
+			"claim %s of provider %s was already adjudicated (version %d) with different content; send a replace to correct it",
+			s.Claim.ClaimID, s.Claim.ProviderID, prev.Version)}})
+	}
+	version := 1
+	if prev != nil {
+		version = prev.Version + 1
+	}
+	return bk.adjudicate(s, src, now, version)
+}
+
+func (bk *Book) current(s *claim.Submission) *Record {
+	if s.Claim.ProviderID == "" || s.Claim.ClaimID == "" {
+		return nil
+	}
+	return bk.Claims[s.Key()]
+}
+
+// adjudicate validates and prices a claim as the given version and applies its effect.
+func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time, version int) Effect {
+	c := &s.Claim
+	reasons := claim.ProblemReasons(s.Problems)
+	reasons = append(reasons, claim.Check(c, claim.Today(now))...)
+	if len(reasons) > 0 {
+		return bk.reject(s, src, now, reasons)
+	}
+	date := c.KeyDate()
+	bundle := bk.Policies.InForce(date)
+	if bundle == nil {
+		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonNoPolicy,
+			Message: "no policy version is in force on " + claim.FormatDate(date)}})
+	}
+	p, m, reasons := bk.parties(c, bundle)
+	if len(reasons) > 0 {
+		return bk.reject(s, src, now, reasons)
+	}
+	year := date.Year()
+	t := bk.totals(m.ID, year)
+	in := Input{Claim: c, Bundle: bundle, Provider: p, Member: m, Totals: *t}
+	if c.ApprovedReferral() {
+		in.ReferralSource, _ = bk.Dir.Provider(c.Referral.FromProviderID)
+		in.ChainDeductible = bk.chainDeductible(c)
+	}
+	priced := Adjudicate(in)
+	r := priced.Result
+	r.ClaimID, r.ProviderID, r.MemberID, r.BatchID, r.Kind = c.ClaimID, c.ProviderID, c.MemberID, s.BatchID, s.Kind
+	r.Version, r.AdjudicatedAt, r.Source = version, now, src
+	if r.Reasons == nil {
+		r.Reasons = []claim.Reason{}
+	}
+	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
+		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: r, Deltas: priced.Deltas}
+	t.Apply(priced.Deltas)
+	bk.Claims[rec.Key] = rec
+	eff := Effect{Result: r, New: rec}
+	for _, d := range priced.Deltas {
+		eff.Entries = append(eff.Entries, Entry{MemberID: m.ID, Year: year, Key: rec.Key, Version: version, Delta: d})
+	}
+	return eff
+}
+
+// parties runs the provider and member checks (POLICY.md §2, §9.6–7).
+func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (*policy.Provider, *policy.Member, []claim.Reason) {
+	var reasons []claim.Reason
+	date := c.KeyDate()
+	p, ok := bk.Dir.Provider(c.ProviderID)
+	if !ok {
+		reasons = append(reasons, claim.Reason{Code: claim.ReasonUnknownProvider, Message: "provider " + c.ProviderID + " is not known"})
+	} else {
+		switch p.StatusOn(date) {
+		case policy.Banned:
+			reasons = append(reasons, claim.Reason{Code: claim.ReasonProviderBanned,
+				Message: "provider " + p.ID + " is barred until " + claim.FormatDate(p.BannedUntil)})
+		case policy.NotDesignated:
+			msg := "provider " + p.ID + " is not designated on " + claim.FormatDate(date) + " (status " + p.Status
+			if p.Status == policy.Suspended && !p.BannedUntil.IsZero() {
+				msg += ", suspended until " + claim.FormatDate(p.BannedUntil)
+			}
+			if p.Status == policy.Terminated {
+				msg += ", bar ended " + claim.FormatDate(p.BannedUntil) + ": may re-apply"
+			}
+			reasons = append(reasons, claim.Reason{Code: claim.ReasonProviderNotDesignated, Message: msg + ")"})
+		}
+	}
+	m, ok := bk.Dir.Member(c.MemberID)
+	if !ok {
+		reasons = append(reasons, claim.Reason{Code: claim.ReasonUnknownMember, Message: "member " + c.MemberID + " is not known"})
+		return p, nil, reasons
+	}
+	if _, known := b.Schemes[m.Scheme]; !known {
+		reasons = append(reasons, claim.Reason{Code: claim.ReasonMemberNotEnrolled,
+			Message: "member " + m.ID + " is in scheme " + m.Scheme + ", which policy " + b.Version + " does not cover"})
+	} else if !m.EnrolledOn(date) {
+		reasons = append(reasons, claim.Reason{Code: claim.ReasonMemberNotEnrolled,
+			Message: "member " + m.ID + " is not enrolled on " + claim.FormatDate(date)})
+	}
+	if !m.DeathDate.IsZero() {
+		for _, d := range c.Dates() {
+			if d.After(m.DeathDate) {
+				reasons = append(reasons, claim.Reason{Code: claim.ReasonMemberDeceased,
+					Message: "member " + m.ID + " died on " + claim.FormatDate(m.DeathDate) + "; the claim has service on " + claim.FormatDate(d)})
+				break
+			}
+		}
+	}
+	return p, m, reasons
+}
+
+// chainDeductible sums the deductibles paid along the claim's approved referral chain
+// (POLICY.md §9.14, §9b): it stops at an unknown, voided, outpatient or other member's
+// claim and counts each claim once.
+func (bk *Book) chainDeductible(c *claim.Claim) decimal.Decimal {
+	sum := zero
+	seen := map[claim.Key]bool{}
+	ref := c.Referral
+	for ref != nil && ref.Approved {
+		k := claim.Key{ProviderID: ref.FromProviderID, ClaimID: ref.FromClaimID}
+		if k.ProviderID == "" || k.ClaimID == "" || seen[k] {
+			break
+		}
+		seen[k] = true
+		rec := bk.Claims[k]
+		if rec == nil || !rec.Active() || rec.CareType != claim.Inpatient || rec.MemberID != c.MemberID {
+			break
+		}
+		sum = sum.Add(rec.Deductible)
+		ref = rec.Referral
+	}
+	return sum
+}
+
+func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effect {
+	if !s.Problems.Empty() {
+		return bk.reject(s, src, now, claim.ProblemReasons(s.Problems))
+	}
+	rec := bk.current(s)
+	if rec == nil || rec.MemberID != s.Claim.MemberID {
+		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonUnknownClaim, Message: fmt.Sprintf(
+			"no adjudicated claim %s of provider %s for member %s to void", s.Claim.ClaimID, s.Claim.ProviderID, s.Claim.MemberID)}})
+	}
+	if !rec.Active() {
+		return Effect{Result: rec.Result, Replayed: true} // a second void is idempotent
+	}
+	eff := bk.voidRecord(rec, s, src, now)
+	eff.Result = rec.Result
+	return eff
+}
+
+// voidRecord voids the record: reversing entries, status voided, the voided result.
+func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, now time.Time) Effect {
+	rev := Reverse(rec.Deltas)
+	bk.totals(rec.MemberID, rec.Year).Apply(rev)
+	rec.Status = claim.StatusVoided
+	rec.Result = claim.Result{
+		ClaimID: rec.Key.ClaimID, ProviderID: rec.Key.ProviderID, MemberID: rec.MemberID, BatchID: s.BatchID,
+		Kind: s.Kind, Version: rec.Version, Status: claim.StatusVoided, Reasons: []claim.Reason{}, Method: rec.Result.Method,
+		Explanation: []claim.Step{{Step: "void", Detail: fmt.Sprintf(
+			"version %d voided by a %s submission; its accumulator entries are reversed", rec.Version, s.Kind)}},
+		PolicyVersion: rec.Result.PolicyVersion, AdjudicatedAt: now, Source: src,
+	}
+	eff := Effect{Voided: rec}
+	for _, d := range rev {
+		eff.Entries = append(eff.Entries, Entry{MemberID: rec.MemberID, Year: rec.Year, Key: rec.Key, Version: rec.Version, Reversal: true, Delta: d})
+	}
+	return eff
+}
+
+func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) Effect {
+	rec := bk.current(s)
+	if rec != nil && rec.Active() && rec.ContentHash == s.ContentHash && s.Problems.Empty() {
+		return Effect{Result: rec.Result, Replayed: true}
+	}
+	if rec == nil || !rec.Active() || (s.Claim.MemberID != "" && rec.MemberID != s.Claim.MemberID) {
+		if !s.Problems.Empty() && (s.Claim.ProviderID == "" || s.Claim.ClaimID == "") {
+			return bk.reject(s, src, now, claim.ProblemReasons(s.Problems))
+		}
+		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonUnknownClaim, Message: fmt.Sprintf(
+			"no adjudicated claim %s of provider %s for member %s to replace", s.Claim.ClaimID, s.Claim.ProviderID, s.Claim.MemberID)}})
+	}
+	// Atomic: undo the original in the accumulators, try the replacement, and restore the
+	// original if the replacement is rejected.
+	saved := *rec
+	savedResult := rec.Result
+	t := bk.totals(rec.MemberID, rec.Year)
+	before := *t
+	voided := bk.voidRecord(rec, s, src, now)
+	eff := bk.adjudicate(s, src, now, rec.Version+1)
+	if eff.New == nil {
+		*t = before
+		saved.Result = savedResult
+		*rec = saved
+		bk.Claims[rec.Key] = rec
+		return eff
+	}
+	eff.Voided = voided.Voided
+	eff.Entries = append(voided.Entries, eff.Entries...)
+	return eff
+}

@@ -1,0 +1,262 @@
+// Package policy owns the policy bundle of CONTRACT.md: its types, loading policy.json and
+// the CSV files, and validating the bundle as a whole (every error with file, line and
+// column). It is pure: it reads files it is given and never touches the database.
+package policy
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Bundle is one loaded, validated policy version with its reference data.
+type Bundle struct {
+	Version                   string
+	EffectiveFrom             time.Time
+	Region                    string
+	Grouper                   string
+	Schemes                   map[string]*Scheme
+	ReadmissionReduction      decimal.Decimal
+	ReferralRequiredFromLevel int
+	UnreferredDelta           decimal.Decimal
+	UnreferredNoBasic         bool
+	CrossRegionDelta          map[string]decimal.Decimal
+	PovertyDelta              decimal.Decimal
+	Poverty                   Poverty
+	Assistance                map[string]AssistanceRule
+	MaxCoverage               *decimal.Decimal // nil: no combined ceiling
+	DRG                       DRGParams
+	BedDay                    map[string]BedDayRule
+	GlobalBudget              GlobalBudget
+	Fraud                     FraudParams
+
+	Catalogue   map[string]Item
+	DRGWeights  map[string]DRGWeight
+	DiseaseFees []DiseaseFee
+	Providers   map[string]*Provider
+	Members     map[string]*Member
+	Signups     []Signup
+	Budgets     []Budget
+
+	// Files holds the bundle's files as read, so the bundle can be stored and reloaded.
+	Files map[string][]byte
+	// Hash identifies the bundle's content (sha256 over file names and bytes).
+	Hash string
+}
+
+// Scheme holds the parameters of one insurance scheme (resident, employee).
+type Scheme struct {
+	Inpatient              *CareRule
+	Outpatient             *CareRule
+	Critical               *CriticalRule
+	DRGBaseRate            map[int]decimal.Decimal
+	CapitationPerHeadMonth *decimal.Decimal
+}
+
+// CareRule is the pooling rule for one care type.
+type CareRule struct {
+	AnnualCap *decimal.Decimal // nil: uncapped
+	Levels    map[int]*LevelRule
+}
+
+// LevelRule is the deductible and ratio bands at one provider level.
+type LevelRule struct {
+	Deductible decimal.Decimal
+	Bands      []Band
+}
+
+// Band is one ratio band; UpTo nil means unbounded.
+type Band struct {
+	UpTo  *decimal.Decimal
+	Ratio decimal.Decimal
+}
+
+// CriticalRule is the critical-illness insurance layer.
+type CriticalRule struct {
+	Threshold decimal.Decimal
+	Ratio     decimal.Decimal
+	AnnualCap *decimal.Decimal
+}
+
+// Poverty holds the adjustments for poverty-registered members.
+type Poverty struct {
+	CriticalThresholdFactor          decimal.Decimal
+	CriticalRatioDelta               decimal.Decimal
+	CriticalUncapped                 bool
+	ReadmissionSameLevelNoDeductible bool
+}
+
+// AssistanceRule is the medical-assistance layer of one category.
+type AssistanceRule struct {
+	Ratio     decimal.Decimal
+	AnnualCap *decimal.Decimal
+}
+
+// DRGParams are the DRG pricing parameters.
+type DRGParams struct {
+	MinLOSDays  int
+	MaxLOSDays  int
+	LowOutlier  decimal.Decimal
+	HighOutlier []HighOutlierBand
+}
+
+// HighOutlierBand gives the high-outlier threshold factor for RW up to RWUpTo.
+type HighOutlierBand struct {
+	RWUpTo    *decimal.Decimal
+	Threshold decimal.Decimal
+}
+
+// BedDayRule prices per-bed-day stays of one ward type.
+type BedDayRule struct {
+	Bands      []BedDayBand
+	MaxPerStay *decimal.Decimal
+}
+
+// BedDayBand is a daily rate up to a stay day (nil: unbounded).
+type BedDayBand struct {
+	ToDay *int
+	Rate  decimal.Decimal
+}
+
+// GlobalBudget holds the year-end global-budget parameters.
+type GlobalBudget struct {
+	RetentionRatio decimal.Decimal
+	RetentionCap   decimal.Decimal
+	OverspendBand  decimal.Decimal
+	OverspendShare decimal.Decimal
+}
+
+// FraudParams holds fraud scoring thresholds.
+type FraudParams struct {
+	FlagScore decimal.Decimal
+	HoldScore decimal.Decimal
+}
+
+// Item is a catalogue entry.
+type Item struct {
+	Code          string
+	Name          string
+	Category      string
+	Class         string
+	EligibleRatio decimal.Decimal
+	MaxUnitPrice  *decimal.Decimal
+	MaxDailyQty   *decimal.Decimal
+	HoursPerUnit  *decimal.Decimal
+}
+
+// DRGWeight is the relative weight and averages of a DRG.
+type DRGWeight struct {
+	DRG     string
+	RW      decimal.Decimal
+	AvgCost decimal.Decimal
+	AvgLOS  decimal.Decimal
+}
+
+// DiseaseFee is a per-disease fee; an empty MainProcedure matches any procedure.
+type DiseaseFee struct {
+	PrincipalDx   string
+	MainProcedure string
+	Level         int
+	Fee           decimal.Decimal
+}
+
+// Provider designation statuses.
+const (
+	Designated = "designated"
+	Suspended  = "suspended"
+	Terminated = "terminated"
+	Applicant  = "applicant"
+)
+
+// Provider is a designated medical institution.
+type Provider struct {
+	ID                  string
+	Name                string
+	Level               int
+	Region              string
+	Beds                int
+	AllianceID          string
+	Methods             map[string]bool
+	HospitalCoefficient decimal.Decimal
+	Status              string
+	BannedUntil         time.Time // zero: none
+}
+
+// Member is an insured person.
+type Member struct {
+	ID                string
+	Scheme            string
+	Region            string
+	BirthDate         time.Time
+	Sex               string
+	DeathDate         time.Time // zero: alive
+	PovertyRegistered bool
+	Assistance        string // none | low_income | extreme_poverty
+	EnrolledFrom      time.Time
+	EnrolledTo        time.Time
+}
+
+// Signup is a primary-care signup for capitation (dates inclusive; zero To is open).
+type Signup struct {
+	MemberID   string
+	ProviderID string
+	From       time.Time
+	To         time.Time
+}
+
+// Budget is a budget line (drg_region or provider_year).
+type Budget struct {
+	Kind   string
+	Key    string
+	Period string
+	Amount decimal.Decimal
+}
+
+// Designation outcomes of a provider on a date (POLICY.md §9.7, §9b).
+const (
+	Allowed       = ""
+	Banned        = "banned"
+	NotDesignated = "not_designated"
+)
+
+// StatusOn tells whether the provider may be paid for care on date: Allowed, Banned or
+// NotDesignated.
+func (p *Provider) StatusOn(date time.Time) string {
+	switch p.Status {
+	case Designated:
+		return Allowed
+	case Terminated:
+		if p.BannedUntil.IsZero() || date.Before(p.BannedUntil) {
+			return Banned
+		}
+		return NotDesignated // past the bar: an applicant, not designated again by itself
+	case Suspended:
+		if p.BannedUntil.IsZero() || date.Before(p.BannedUntil) {
+			return NotDesignated
+		}
+		return Allowed
+	default:
+		return NotDesignated
+	}
+}
+
+// EnrolledOn reports whether date lies within the member's enrolment (open ends allowed).
+func (m *Member) EnrolledOn(date time.Time) bool {
+	if !m.EnrolledFrom.IsZero() && date.Before(m.EnrolledFrom) {
+		return false
+	}
+	if !m.EnrolledTo.IsZero() && date.After(m.EnrolledTo) {
+		return false
+	}
+	return true
+}
+
+// SignedWith reports whether the member's primary-care signup with provider covers date.
+func (b *Bundle) SignedWith(memberID, providerID string, date time.Time) bool {
+	for _, s := range b.Signups {
+		if s.MemberID == memberID && s.ProviderID == providerID && !date.Before(s.From) && (s.To.IsZero() || !date.After(s.To)) {
+			return true
+		}
+	}
+	return false
+}
