@@ -126,33 +126,33 @@ type Source struct {
 
 // Result is an adjudication result (CONTRACT.md). Amounts that do not apply are nil.
 type Result struct {
-	ClaimID         string     `json:"claim_id"`
-	ProviderID      string     `json:"provider_id"`
-	MemberID        string     `json:"member_id"`
-	BatchID         string     `json:"batch_id,omitempty"`
-	Kind            string     `json:"kind,omitempty"`
-	Version         int        `json:"version,omitempty"`
-	Status          string     `json:"status"`
-	Reasons         []Reason   `json:"reasons"`
-	Method          string     `json:"method,omitempty"`
-	DRG             *DRGInfo   `json:"drg,omitempty"`
-	Total           *Money     `json:"total,omitempty"`
-	Eligible        *Money     `json:"eligible,omitempty"`
-	SelfPay         *Money     `json:"self_pay,omitempty"`
-	Deductible      *Money     `json:"deductible,omitempty"`
-	Basic           *Money     `json:"basic,omitempty"`
-	Critical        *Money     `json:"critical,omitempty"`
-	Assistance      *Money     `json:"assistance,omitempty"`
-	FundTotal       *Money     `json:"fund_total,omitempty"`
-	MemberPays      *Money     `json:"member_pays,omitempty"`
-	Standard        *Money     `json:"standard,omitempty"`
-	FundToProvider  *Money     `json:"fund_to_provider,omitempty"`
-	ProviderMargin  *Money     `json:"provider_margin,omitempty"`
-	Fraud           *FraudInfo `json:"fraud,omitempty"`
-	Explanation     []Step     `json:"explanation,omitempty"`
-	PolicyVersion   string     `json:"policy_version,omitempty"`
-	AdjudicatedAt   time.Time  `json:"adjudicated_at"`
-	Source          *Source    `json:"source,omitempty"`
+	ClaimID        string     `json:"claim_id"`
+	ProviderID     string     `json:"provider_id"`
+	MemberID       string     `json:"member_id"`
+	BatchID        string     `json:"batch_id,omitempty"`
+	Kind           string     `json:"kind,omitempty"`
+	Version        int        `json:"version,omitempty"`
+	Status         string     `json:"status"`
+	Reasons        []Reason   `json:"reasons"`
+	Method         string     `json:"method,omitempty"`
+	DRG            *DRGInfo   `json:"drg,omitempty"`
+	Total          *Money     `json:"total,omitempty"`
+	Eligible       *Money     `json:"eligible,omitempty"`
+	SelfPay        *Money     `json:"self_pay,omitempty"`
+	Deductible     *Money     `json:"deductible,omitempty"`
+	Basic          *Money     `json:"basic,omitempty"`
+	Critical       *Money     `json:"critical,omitempty"`
+	Assistance     *Money     `json:"assistance,omitempty"`
+	FundTotal      *Money     `json:"fund_total,omitempty"`
+	MemberPays     *Money     `json:"member_pays,omitempty"`
+	Standard       *Money     `json:"standard,omitempty"`
+	FundToProvider *Money     `json:"fund_to_provider,omitempty"`
+	ProviderMargin *Money     `json:"provider_margin,omitempty"`
+	Fraud          *FraudInfo `json:"fraud,omitempty"`
+	Explanation    []Step     `json:"explanation,omitempty"`
+	PolicyVersion  string     `json:"policy_version,omitempty"`
+	AdjudicatedAt  time.Time  `json:"adjudicated_at"`
+	Source         *Source    `json:"source,omitempty"`
 }
 
 // HasReason reports whether the result carries the reason code.

@@ -22,12 +22,25 @@ type Record struct {
 	CareType    string
 	Deductible  decimal.Decimal
 	Referral    *claim.Referral
-	Result      claim.Result
-	Deltas      []Delta
+	// Result is the adjudication result of this version; it never changes.
+	Result claim.Result
+	// VoidResult is the result emitted when the version was voided (nil while active).
+	VoidResult *claim.Result
+	Deltas     []Delta
+}
+
+// Current is the result that stands for this version now: the void result once voided.
+func (r *Record) Current() claim.Result {
+	if r.VoidResult != nil {
+		return *r.VoidResult
+	}
+	return r.Result
 }
 
 // Active reports whether the record holds its claim id (adjudicated or held).
-func (r *Record) Active() bool { return r.Status == claim.StatusAdjudicated || r.Status == claim.StatusHeld }
+func (r *Record) Active() bool {
+	return r.Status == claim.StatusAdjudicated || r.Status == claim.StatusHeld
+}
 
 // Directory gives the providers and members as they stand when a claim is processed.
 type Directory interface {
@@ -292,10 +305,10 @@ func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effe
 			"no adjudicated claim %s of provider %s for member %s to void", s.Claim.ClaimID, s.Claim.ProviderID, s.Claim.MemberID)}})
 	}
 	if !rec.Active() {
-		return Effect{Result: rec.Result, Replayed: true} // a second void is idempotent
+		return Effect{Result: rec.Current(), Replayed: true} // a second void is idempotent
 	}
 	eff := bk.voidRecord(rec, s, src, now)
-	eff.Result = rec.Result
+	eff.Result = *rec.VoidResult
 	return eff
 }
 
@@ -304,7 +317,7 @@ func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, 
 	rev := Reverse(rec.Deltas)
 	bk.totals(rec.MemberID, rec.Year).Apply(rev)
 	rec.Status = claim.StatusVoided
-	rec.Result = claim.Result{
+	rec.VoidResult = &claim.Result{
 		ClaimID: rec.Key.ClaimID, ProviderID: rec.Key.ProviderID, MemberID: rec.MemberID, BatchID: s.BatchID,
 		Kind: s.Kind, Version: rec.Version, Status: claim.StatusVoided, Reasons: []claim.Reason{}, Method: rec.Result.Method,
 		Explanation: []claim.Step{{Step: "void", Detail: fmt.Sprintf(
@@ -333,14 +346,12 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 	// Atomic: undo the original in the accumulators, try the replacement, and restore the
 	// original if the replacement is rejected.
 	saved := *rec
-	savedResult := rec.Result
 	t := bk.totals(rec.MemberID, rec.Year)
 	before := *t
 	voided := bk.voidRecord(rec, s, src, now)
 	eff := bk.adjudicate(s, src, now, rec.Version+1)
 	if eff.New == nil {
 		*t = before
-		saved.Result = savedResult
 		*rec = saved
 		bk.Claims[rec.Key] = rec
 		return eff

@@ -41,7 +41,7 @@ func TestCostSharing(t *testing.T) {
 		}}},
 		{name: "eligible rounded once at the claim total", steps: []want{{
 			// XJ01DD04 3 × 33.335 = 100.005, B 0.9 → 90.0045; TCM01 1 × 10.005 B 0.6 → 6.003; Σ 96.0075 → 96.01.
-			sub:  visit("V1", "H1001", "M000001", "2026-03-01", []ln{{"XJ01DD04", "3", "33.335"}, {"TCM01", "1", "10.005"}}),
+			sub: visit("V1", "H1001", "M000001", "2026-03-01", []ln{{"XJ01DD04", "3", "33.335"}, {"TCM01", "1", "10.005"}}),
 			// outpatient level 1: D = min(96.01, 100) = 96.01; basic 0. total 110.01.
 			want: "eligible=96.01 self_pay=14.00 deductible=96.01 basic=0.00 critical=0.00 assistance=0.00 fund=0.00 member=110.01",
 		}}},

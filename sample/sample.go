@@ -1,0 +1,135 @@
+// Package sample ships the illustrative policy bundle and demo batch, and generates
+// synthetic claims for benchmarks. Every number here is illustrative (see bundle/README.md);
+// nothing in it is a binding policy.
+package sample
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+
+	"medclaims/claim"
+	"medclaims/policy"
+)
+
+//go:embed bundle/*.json bundle/*.csv
+var bundleFS embed.FS
+
+//go:embed claims.jsonl
+var demoClaims []byte
+
+// BundleFS is the sample policy bundle as a file system.
+func BundleFS() fs.FS {
+	sub, err := fs.Sub(bundleFS, "bundle")
+	if err != nil {
+		panic(err) // the embedded directory is fixed at build time
+	}
+	return sub
+}
+
+// Bundle loads the sample policy bundle.
+func Bundle() (*policy.Bundle, error) { return policy.Load(BundleFS()) }
+
+// DemoBatch returns the demo batch: clean claims, a duplicate, a void, a replace and a set
+// of invalid claims, one submission per item.
+func DemoBatch() [][]byte {
+	items, err := claim.ReadBatch(bytes.NewReader(demoClaims))
+	if err != nil {
+		panic(err)
+	}
+	return items
+}
+
+// SyntheticBundle is the sample bundle with n generated members (S0000001…), all resident
+// or employee, a tenth poverty-registered, so benchmarks spread over many accumulators.
+func SyntheticBundle(n int) (*policy.Bundle, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(BundleFS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files[path], err = fs.ReadFile(BundleFS(), path)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(files[policy.FileMembers])
+	for i := 1; i <= n; i++ {
+		scheme := "resident"
+		if i%3 == 0 {
+			scheme = "employee"
+		}
+		poverty, assist := "false", "none"
+		if i%10 == 0 {
+			poverty, assist = "true", "low_income"
+		}
+		fmt.Fprintf(&b, "%s,%s,150900,1960-01-01,%s,,%s,%s,,\n", SyntheticMember(i), scheme, []string{"M", "F"}[i%2], poverty, assist)
+	}
+	files[policy.FileMembers] = b.Bytes()
+	return policy.FromFiles(files)
+}
+
+// SyntheticMember names the i-th synthetic member.
+func SyntheticMember(i int) string { return fmt.Sprintf("S%07d", i) }
+
+var synthItems = []struct{ code, cat, price string }{
+	{"BED01", "bed", "60.00"}, {"NUR01", "nursing", "30.00"}, {"EXM01", "exam", "280.00"}, {"LAB01", "lab", "25.00"},
+	{"LAB02", "lab", "180.00"}, {"XC10AA05", "drug", "2.40"}, {"XJ01DD04", "drug", "48.50"}, {"PRC01", "procedure", "8200.00"},
+	{"PRC02", "procedure", "4200.00"}, {"SRV01", "service", "30.00"}, {"TCM01", "tcm", "45.00"}, {"MAT01", "material", "6500.00"},
+}
+
+var synthProviders = []string{"H1001", "H1002", "H2001", "H3001", "H3002"}
+
+// Synthetic generates n valid claims (JSON objects) over members S0000001…S<members>,
+// inpatient and outpatient, 2026 dates, deterministic for a seed.
+func Synthetic(n, members int, seed uint64) [][]byte {
+	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	out := make([][]byte, n)
+	for i := range out {
+		m := SyntheticMember(1 + r.IntN(members))
+		p := synthProviders[r.IntN(len(synthProviders))]
+		month, day := 1+r.IntN(10), 1+r.IntN(20)
+		start := fmt.Sprintf("2026-%02d-%02d", month, day)
+		var buf bytes.Buffer
+		nLines := 2 + r.IntN(5)
+		inpatient := r.IntN(3) > 0
+		end := start
+		if inpatient {
+			end = fmt.Sprintf("2026-%02d-%02d", month, day+1+r.IntN(8))
+		}
+		fmt.Fprintf(&buf, `{"claim_id":"%s-SYN-%d-%08d","provider_id":"%s","member_id":"%s",`, p, seed, i, p, m)
+		if inpatient {
+			fmt.Fprintf(&buf, `"care_type":"inpatient","ward_type":"general","admitted":"%s","discharged":"%s","emergency":%t,`, start, end, r.IntN(4) == 0)
+		} else {
+			fmt.Fprintf(&buf, `"care_type":"outpatient","service_date":"%s",`, start)
+		}
+		buf.WriteString(`"diagnoses":["K35.800"],"lines":[`)
+		total := 0
+		for l := 0; l < nLines; l++ {
+			it := synthItems[r.IntN(len(synthItems))]
+			qty := 1 + r.IntN(3)
+			cents := qty * parseCents(it.price)
+			total += cents
+			if l > 0 {
+				buf.WriteByte(',')
+			}
+			fmt.Fprintf(&buf, `{"line_no":%d,"item_code":"%s","category":"%s","service_date":"%s","quantity":"%d","unit_price":"%s","amount":"%s"}`,
+				l+1, it.code, it.cat, start, qty, it.price, centsString(cents))
+		}
+		fmt.Fprintf(&buf, `],"total":"%s"}`, centsString(total))
+		out[i] = buf.Bytes()
+	}
+	return out
+}
+
+func parseCents(s string) int {
+	var y, c int
+	fmt.Sscanf(s, "%d.%d", &y, &c)
+	return y*100 + c
+}
+
+func centsString(c int) string { return fmt.Sprintf("%d.%02d", c/100, c%100) }

@@ -1,0 +1,405 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/payment"
+	"medclaims/policy"
+)
+
+// Batch is one micro-batch's database transaction: it locks the members involved, reads
+// the state the batch needs and writes the batch's effects.
+type Batch struct{ tx *sqlx.Tx }
+
+// InBatch runs fn inside one transaction and returns the commit error.
+func (s *Store) InBatch(ctx context.Context, fn func(*Batch) error) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return fn(&Batch{tx: tx}) })
+}
+
+// LockMembers reads the members and locks their rows until the transaction ends, so one
+// member's accumulators are updated by one transaction at a time (in id order: no deadlock).
+func (b *Batch) LockMembers(ctx context.Context, ids []string) (map[string]*policy.Member, error) {
+	var rows []memberRow
+	if err := b.tx.SelectContext(ctx, &rows, `SELECT `+memberCols+` FROM members WHERE member_id = ANY($1) ORDER BY member_id FOR UPDATE`,
+		pq.Array(nonEmpty(ids))); err != nil {
+		return nil, fmt.Errorf("lock members: %w", err)
+	}
+	out := make(map[string]*policy.Member, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.member()
+	}
+	return out, nil
+}
+
+// Providers reads providers as they stand now.
+func (b *Batch) Providers(ctx context.Context, ids []string) (map[string]*policy.Provider, error) {
+	var rows []providerRow
+	if err := b.tx.SelectContext(ctx, &rows, `SELECT `+providerCols+` FROM providers WHERE provider_id = ANY($1)`, pq.Array(nonEmpty(ids))); err != nil {
+		return nil, fmt.Errorf("read providers: %w", err)
+	}
+	out := make(map[string]*policy.Provider, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.provider()
+	}
+	return out, nil
+}
+
+// Processed returns the stored results of records already processed, by offset.
+func (b *Batch) Processed(ctx context.Context, topic string, partitions []int, offsets []int64) (map[claim.Source]claim.Result, error) {
+	out := map[claim.Source]claim.Result{}
+	if len(offsets) == 0 {
+		return out, nil
+	}
+	parts := make([]int64, len(partitions))
+	for i, p := range partitions {
+		parts[i] = int64(p)
+	}
+	rows, err := b.tx.QueryContext(ctx, `
+		SELECT s.partition, s."offset", s.result FROM submissions s
+		JOIN unnest($2::int[], $3::bigint[]) AS w(p, o) ON s.partition = w.p AND s."offset" = w.o
+		WHERE s.topic = $1`, topic, pq.Array(parts), pq.Array(offsets))
+	if err != nil {
+		return nil, fmt.Errorf("find processed submissions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p int
+		var o int64
+		var rj []byte
+		if err := rows.Scan(&p, &o, &rj); err != nil {
+			return nil, err
+		}
+		var r claim.Result
+		if err := json.Unmarshal(rj, &r); err != nil {
+			return nil, fmt.Errorf("stored result %s/%d/%d: %w", topic, p, o, err)
+		}
+		out[claim.Source{Topic: topic, Partition: p, Offset: o}] = r
+	}
+	return out, rows.Err()
+}
+
+// Claims reads the current version of each claim and, recursively, of the claims their
+// approved referrals point at (for referral-chain deductibles).
+func (b *Batch) Claims(ctx context.Context, keys []claim.Key) (map[claim.Key]*payment.Record, error) {
+	out := map[claim.Key]*payment.Record{}
+	var ps, cs []string
+	for _, k := range keys {
+		if k.ProviderID != "" && k.ClaimID != "" {
+			ps, cs = append(ps, k.ProviderID), append(cs, k.ClaimID)
+		}
+	}
+	if len(ps) == 0 {
+		return out, nil
+	}
+	rows, err := b.tx.QueryContext(ctx, `
+		WITH RECURSIVE want(provider_id, claim_id, depth) AS (
+			SELECT p, c, 0 FROM unnest($1::text[], $2::text[]) AS t(p, c)
+			UNION
+			SELECT cur.ref_provider_id, cur.ref_claim_id, w.depth + 1
+			FROM want w
+			JOIN LATERAL (SELECT r.ref_provider_id, r.ref_claim_id, r.ref_approved FROM claim_results r
+			              WHERE r.provider_id = w.provider_id AND r.claim_id = w.claim_id
+			              ORDER BY r.version DESC LIMIT 1) cur ON true
+			WHERE cur.ref_approved AND cur.ref_provider_id <> '' AND cur.ref_claim_id <> '' AND w.depth < 32
+		)
+		SELECT DISTINCT ON (r.provider_id, r.claim_id)
+			r.provider_id, r.claim_id, r.version, r.member_id, r.status, r.content_hash, r.year, r.care_type,
+			r.deductible::text, r.ref_provider_id, r.ref_claim_id, r.ref_direction, r.ref_approved, r.deltas, r.result, r.voided_result
+		FROM claim_results r JOIN (SELECT DISTINCT provider_id, claim_id FROM want) w
+		  ON r.provider_id = w.provider_id AND r.claim_id = w.claim_id
+		ORDER BY r.provider_id, r.claim_id, r.version DESC`, pq.Array(ps), pq.Array(cs))
+	if err != nil {
+		return nil, fmt.Errorf("read claims: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec := &payment.Record{}
+		var ded, refP, refC, refD string
+		var refA bool
+		var deltas, result []byte
+		var voided []byte
+		if err := rows.Scan(&rec.Key.ProviderID, &rec.Key.ClaimID, &rec.Version, &rec.MemberID, &rec.Status, &rec.ContentHash,
+			&rec.Year, &rec.CareType, &ded, &refP, &refC, &refD, &refA, &deltas, &result, &voided); err != nil {
+			return nil, err
+		}
+		rec.Deductible = decimal.RequireFromString(ded)
+		if refP != "" || refC != "" || refD != "" || refA {
+			rec.Referral = &claim.Referral{FromProviderID: refP, FromClaimID: refC, Direction: refD, Approved: refA}
+		}
+		if rec.Deltas, err = decodeDeltas(deltas); err != nil {
+			return nil, fmt.Errorf("claim %s/%s: %w", rec.Key.ProviderID, rec.Key.ClaimID, err)
+		}
+		if err := json.Unmarshal(result, &rec.Result); err != nil {
+			return nil, fmt.Errorf("claim %s/%s result: %w", rec.Key.ProviderID, rec.Key.ClaimID, err)
+		}
+		if voided != nil {
+			rec.VoidResult = &claim.Result{}
+			if err := json.Unmarshal(voided, rec.VoidResult); err != nil {
+				return nil, fmt.Errorf("claim %s/%s void result: %w", rec.Key.ProviderID, rec.Key.ClaimID, err)
+			}
+		}
+		out[rec.Key] = rec
+	}
+	return out, rows.Err()
+}
+
+func encodeDeltas(ds []payment.Delta) []byte {
+	m := make(map[string]string, len(ds))
+	for _, d := range ds {
+		m[d.Kind.String()] = d.Amount.String()
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func decodeDeltas(b []byte) ([]payment.Delta, error) {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	out := make([]payment.Delta, 0, len(m))
+	for k, v := range m {
+		kind, err := payment.ParseKind(k)
+		if err != nil {
+			return nil, err
+		}
+		d, err := decimal.NewFromString(v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, payment.Delta{Kind: kind, Amount: d})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
+}
+
+// Totals reads every accumulator of the members (all years).
+func (b *Batch) Totals(ctx context.Context, members []string) (map[payment.MemberYear]*payment.Totals, error) {
+	rows, err := b.tx.QueryContext(ctx, `SELECT member_id, year, kind, amount::text FROM member_totals WHERE member_id = ANY($1)`, pq.Array(nonEmpty(members)))
+	if err != nil {
+		return nil, fmt.Errorf("read member totals: %w", err)
+	}
+	defer rows.Close()
+	out := map[payment.MemberYear]*payment.Totals{}
+	for rows.Next() {
+		var my payment.MemberYear
+		var kind, amt string
+		if err := rows.Scan(&my.MemberID, &my.Year, &kind, &amt); err != nil {
+			return nil, err
+		}
+		k, err := payment.ParseKind(kind)
+		if err != nil {
+			return nil, err
+		}
+		t := out[my]
+		if t == nil {
+			t = &payment.Totals{}
+			out[my] = t
+		}
+		t[k] = decimal.RequireFromString(amt)
+	}
+	return out, rows.Err()
+}
+
+// Outcome is one processed submission: where it came from and what it changed.
+type Outcome struct {
+	Source claim.Source
+	Kind   string
+	Effect payment.Effect
+}
+
+// Save writes the batch's outcomes: the submissions, new claim versions, voids, ledger
+// entries and running totals. Records created and voided in the same batch are written in
+// their final state.
+func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	if err := b.saveSubmissions(ctx, outs, now); err != nil {
+		return err
+	}
+	type vk struct {
+		k claim.Key
+		v int
+	}
+	created := map[vk]*payment.Record{}
+	var newRecs, voided []*payment.Record
+	var entries []payment.Entry
+	for _, o := range outs {
+		if r := o.Effect.New; r != nil {
+			created[vk{r.Key, r.Version}] = r
+			newRecs = append(newRecs, r)
+		}
+		entries = append(entries, o.Effect.Entries...)
+	}
+	for _, o := range outs {
+		if r := o.Effect.Voided; r != nil {
+			if _, isNew := created[vk{r.Key, r.Version}]; !isNew {
+				voided = append(voided, r)
+			}
+		}
+	}
+	if err := b.insertResults(ctx, newRecs); err != nil {
+		return err
+	}
+	for _, r := range voided {
+		vr, _ := json.Marshal(r.VoidResult)
+		if _, err := b.tx.ExecContext(ctx, `UPDATE claim_results SET status = 'voided', voided_result = $4, voided_at = $5
+			WHERE provider_id = $1 AND claim_id = $2 AND version = $3`, r.Key.ProviderID, r.Key.ClaimID, r.Version, vr, r.VoidResult.AdjudicatedAt); err != nil {
+			return fmt.Errorf("void claim %s/%s v%d: %w", r.Key.ProviderID, r.Key.ClaimID, r.Version, err)
+		}
+	}
+	return b.saveLedger(ctx, entries, now)
+}
+
+func (b *Batch) saveSubmissions(ctx context.Context, outs []Outcome, now time.Time) error {
+	n := len(outs)
+	topics, kinds, batches, provs, claims, members, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	parts, versions := make([]int64, n), make([]int64, n)
+	offsets := make([]int64, n)
+	reasons, results := make([]string, n), make([]string, n)
+	for i, o := range outs {
+		r := o.Effect.Result
+		topics[i], parts[i], offsets[i] = o.Source.Topic, int64(o.Source.Partition), o.Source.Offset
+		kinds[i], batches[i], provs[i], claims[i], members[i], statuses[i] = o.Kind, r.BatchID, r.ProviderID, r.ClaimID, r.MemberID, r.Status
+		versions[i] = int64(r.Version)
+		rs, _ := json.Marshal(r.Reasons)
+		rj, _ := json.Marshal(r)
+		reasons[i], results[i] = string(rs), string(rj)
+	}
+	_, err := b.tx.ExecContext(ctx, `
+		INSERT INTO submissions (topic, partition, "offset", kind, batch_id, provider_id, claim_id, member_id, status, version, reasons, result, processed_at)
+		SELECT t, p, o, k, b, pr, c, m, s, v, rs::jsonb, rj::jsonb, $13
+		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::text[])
+		  AS x(t, p, o, k, b, pr, c, m, s, v, rs, rj)
+		ON CONFLICT (topic, partition, "offset") DO NOTHING`,
+		pq.Array(topics), pq.Array(parts), pq.Array(offsets), pq.Array(kinds), pq.Array(batches), pq.Array(provs), pq.Array(claims),
+		pq.Array(members), pq.Array(statuses), pq.Array(versions), pq.Array(reasons), pq.Array(results), now)
+	if err != nil {
+		return fmt.Errorf("save submissions: %w", err)
+	}
+	return nil
+}
+
+func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	n := len(recs)
+	col := func() []string { return make([]string, n) }
+	prov, cid, mem, batch, status, method, hash, care, ded := col(), col(), col(), col(), col(), col(), col(), col(), col()
+	refP, refC, refD := col(), col(), col()
+	total, elig, fund, mpays, ftp := col(), col(), col(), col(), col()
+	deltas, result, voided, pver := col(), col(), col(), col()
+	srcT := col()
+	version, year, srcP, srcO := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	refA := make([]bool, n)
+	adjAt, voidAt := col(), col()
+	for i, r := range recs {
+		res := r.Result
+		prov[i], cid[i], mem[i], batch[i], status[i], method[i], hash[i], care[i] = r.Key.ProviderID, r.Key.ClaimID, r.MemberID, res.BatchID, r.Status, res.Method, r.ContentHash, r.CareType
+		ded[i] = r.Deductible.String()
+		if r.Referral != nil {
+			refP[i], refC[i], refD[i], refA[i] = r.Referral.FromProviderID, r.Referral.FromClaimID, r.Referral.Direction, r.Referral.Approved
+		}
+		total[i], elig[i], fund[i], mpays[i], ftp[i] = res.Total.Dec().String(), res.Eligible.Dec().String(), res.FundTotal.Dec().String(), res.MemberPays.Dec().String(), res.FundToProvider.Dec().String()
+		deltas[i] = string(encodeDeltas(r.Deltas))
+		rj, _ := json.Marshal(res)
+		result[i] = string(rj)
+		if r.VoidResult != nil {
+			vj, _ := json.Marshal(r.VoidResult)
+			voided[i] = string(vj)
+			voidAt[i] = r.VoidResult.AdjudicatedAt.Format(time.RFC3339Nano)
+		}
+		pver[i] = res.PolicyVersion
+		version[i], year[i] = int64(r.Version), int64(r.Year)
+		srcP[i], srcO[i] = -1, -1
+		if res.Source != nil {
+			srcT[i], srcP[i], srcO[i] = res.Source.Topic, int64(res.Source.Partition), res.Source.Offset
+		}
+		adjAt[i] = res.AdjudicatedAt.Format(time.RFC3339Nano)
+	}
+	_, err := b.tx.ExecContext(ctx, `
+		INSERT INTO claim_results (provider_id, claim_id, version, member_id, batch_id, status, method, content_hash, year, care_type,
+			deductible, ref_provider_id, ref_claim_id, ref_direction, ref_approved, total, eligible, fund_total, member_pays, fund_to_provider,
+			deltas, result, voided_result, policy_version, source_topic, source_partition, source_offset, adjudicated_at, voided_at)
+		SELECT p, c, v, m, b, s, me, h, y, ct, d::numeric, rp, rc, rd, ra, t::numeric, e::numeric, f::numeric, mp::numeric, fp::numeric,
+			dl::jsonb, rj::jsonb, NULLIF(vj, '')::jsonb, pv, NULLIF(st, ''), NULLIF(sp, -1), NULLIF(so, -1), aa::timestamptz, NULLIF(va, '')::timestamptz
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
+			$11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
+			$21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[])
+		  AS x(p, c, v, m, b, s, me, h, y, ct, d, rp, rc, rd, ra, t, e, f, mp, fp, dl, rj, vj, pv, st, sp, so, aa, va)`,
+		pq.Array(prov), pq.Array(cid), pq.Array(version), pq.Array(mem), pq.Array(batch), pq.Array(status), pq.Array(method), pq.Array(hash),
+		pq.Array(year), pq.Array(care), pq.Array(ded), pq.Array(refP), pq.Array(refC), pq.Array(refD), pq.Array(refA),
+		pq.Array(total), pq.Array(elig), pq.Array(fund), pq.Array(mpays), pq.Array(ftp),
+		pq.Array(deltas), pq.Array(result), pq.Array(voided), pq.Array(pver), pq.Array(srcT), pq.Array(srcP), pq.Array(srcO),
+		pq.Array(adjAt), pq.Array(voidAt))
+	if err != nil {
+		return fmt.Errorf("save claim results: %w", err)
+	}
+	return nil
+}
+
+func (b *Batch) saveLedger(ctx context.Context, entries []payment.Entry, now time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	n := len(entries)
+	mem, prov, cid, kind, amt := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	year, ver := make([]int64, n), make([]int64, n)
+	rev := make([]bool, n)
+	type tk struct {
+		m    string
+		y    int
+		kind payment.Kind
+	}
+	sums := map[tk]decimal.Decimal{}
+	for i, e := range entries {
+		mem[i], prov[i], cid[i], kind[i], amt[i] = e.MemberID, e.Key.ProviderID, e.Key.ClaimID, e.Kind.String(), e.Amount.String()
+		year[i], ver[i], rev[i] = int64(e.Year), int64(e.Version), e.Reversal
+		k := tk{e.MemberID, e.Year, e.Kind}
+		sums[k] = sums[k].Add(e.Amount)
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO ledger_entries (member_id, year, provider_id, claim_id, version, kind, amount, reversal, created_at)
+		SELECT m, y, p, c, v, k, a::numeric, r, $9 FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::bool[])
+		  AS x(m, y, p, c, v, k, a, r)`,
+		pq.Array(mem), pq.Array(year), pq.Array(prov), pq.Array(cid), pq.Array(ver), pq.Array(kind), pq.Array(amt), pq.Array(rev), now); err != nil {
+		return fmt.Errorf("save ledger entries: %w", err)
+	}
+	keys := make([]tk, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].m != keys[j].m {
+			return keys[i].m < keys[j].m
+		}
+		if keys[i].y != keys[j].y {
+			return keys[i].y < keys[j].y
+		}
+		return keys[i].kind < keys[j].kind
+	})
+	tm, tkind, tamt := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	ty := make([]int64, len(keys))
+	for i, k := range keys {
+		tm[i], ty[i], tkind[i], tamt[i] = k.m, int64(k.y), k.kind.String(), sums[k].String()
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO member_totals (member_id, year, kind, amount)
+		SELECT m, y, k, a::numeric FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) AS x(m, y, k, a)
+		ON CONFLICT (member_id, year, kind) DO UPDATE SET amount = member_totals.amount + EXCLUDED.amount`,
+		pq.Array(tm), pq.Array(ty), pq.Array(tkind), pq.Array(tamt)); err != nil {
+		return fmt.Errorf("update member totals: %w", err)
+	}
+	return nil
+}
