@@ -200,29 +200,42 @@ func orZero(s string) string {
 // has none) and returns it with its Kafka key, the member id. Bytes that are not a JSON
 // object are returned unchanged with an empty key: the consumer sends them to the DLQ.
 func Envelope(item []byte, batchID string) (value, key []byte) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(item, &top); err != nil || top == nil {
+	var top struct {
+		Kind     json.RawMessage `json:"kind"`
+		BatchID  json.RawMessage `json:"batch_id"`
+		Claim    json.RawMessage `json:"claim"`
+		MemberID any             `json:"member_id"`
+	}
+	trimmed := bytes.TrimSpace(item)
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &top) != nil {
 		return item, nil
 	}
-	env := top
-	if _, hasKind := top["kind"]; !hasKind {
-		if _, hasClaim := top["claim"]; !hasClaim {
-			env = map[string]json.RawMessage{"kind": json.RawMessage(`"claim"`), "claim": item}
-		}
+	bid, _ := json.Marshal(batchID)
+	if top.Kind == nil && top.Claim == nil { // a bare claim: wrap it byte for byte
+		member, _ := top.MemberID.(string)
+		v := make([]byte, 0, len(trimmed)+len(bid)+40)
+		v = append(v, `{"kind":"claim","batch_id":`...)
+		v = append(v, bid...)
+		v = append(v, `,"claim":`...)
+		v = append(v, trimmed...)
+		return append(v, '}'), []byte(member)
 	}
-	if _, ok := env["batch_id"]; !ok {
-		b, _ := json.Marshal(batchID)
-		env["batch_id"] = b
-	}
-	member := memberOf(env["claim"])
+	member := memberOf(top.Claim)
 	if member == "" {
-		member = memberOf(item)
+		member, _ = top.MemberID.(string)
 	}
-	v, err := json.Marshal(env)
-	if err != nil {
-		return item, nil
+	if top.BatchID != nil {
+		return trimmed, []byte(member)
 	}
-	return v, []byte(member)
+	// An envelope without a batch id: add it in front, keeping every other byte.
+	v := make([]byte, 0, len(trimmed)+len(bid)+16)
+	v = append(v, `{"batch_id":`...)
+	v = append(v, bid...)
+	rest := bytes.TrimSpace(trimmed[1:])
+	if len(rest) > 0 && rest[0] != '}' {
+		v = append(v, ',')
+	}
+	return append(v, rest...), []byte(member)
 }
 
 func memberOf(raw json.RawMessage) string {

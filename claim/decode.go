@@ -1,6 +1,7 @@
 package claim
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -375,38 +376,72 @@ var decimalFields = map[string]bool{"total": true, "quantity": true, "unit_price
 // contentHash hashes the canonical form of a claim object: keys sorted, decimals
 // normalised, so "30" and "30.00" hash alike (POLICY.md §9.4).
 func contentHash(obj map[string]any) string {
-	b, _ := json.Marshal(canonical(obj, false))
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	h := sha256.New()
+	w := bufio.NewWriterSize(h, 4096)
+	writeCanonical(w, obj, false)
+	w.Flush()
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
-func canonical(v any, decimalField bool) any {
+// writeCanonical writes a canonical, unambiguous encoding of a decoded JSON value.
+func writeCanonical(w *bufio.Writer, v any, decimalField bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = canonical(e, decimalFields[k])
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
 		}
-		return out
+		sort.Strings(keys)
+		w.WriteByte('{')
+		for _, k := range keys {
+			writeString(w, k)
+			w.WriteByte(':')
+			writeCanonical(w, x[k], decimalFields[k])
+			w.WriteByte(',')
+		}
+		w.WriteByte('}')
 	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = canonical(e, false)
+		w.WriteByte('[')
+		for _, e := range x {
+			writeCanonical(w, e, false)
+			w.WriteByte(',')
 		}
-		return out
+		w.WriteByte(']')
 	case json.Number:
-		if d, err := decimal.NewFromString(string(x)); err == nil {
-			return "#" + d.String()
-		}
-		return string(x)
+		writeNumber(w, string(x))
 	case string:
 		if decimalField {
-			if d, err := decimal.NewFromString(x); err == nil {
-				return "#" + d.String()
+			if _, err := decimal.NewFromString(x); err == nil {
+				writeNumber(w, x)
+				return
 			}
 		}
-		return x
-	default:
-		return x
+		writeString(w, x)
+	case bool:
+		if x {
+			w.WriteString("true")
+		} else {
+			w.WriteString("false")
+		}
+	case nil:
+		w.WriteString("null")
 	}
+}
+
+func writeString(w *bufio.Writer, s string) {
+	w.WriteByte('s')
+	w.WriteString(strconv.Itoa(len(s)))
+	w.WriteByte(':')
+	w.WriteString(s)
+}
+
+func writeNumber(w *bufio.Writer, s string) {
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		writeString(w, s)
+		return
+	}
+	w.WriteByte('#')
+	w.WriteString(d.String())
 }

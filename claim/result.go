@@ -3,6 +3,7 @@ package claim
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,12 +53,32 @@ type Money struct{ decimal.Decimal }
 func M(d decimal.Decimal) *Money { return &Money{d} }
 
 // MarshalJSON renders the amount as a JSON string.
-func (m Money) MarshalJSON() ([]byte, error) {
-	s := m.String()
-	if m.Exponent() >= -2 {
-		s = m.StringFixed(2)
+func (m Money) MarshalJSON() ([]byte, error) { return m.AppendJSON(make([]byte, 0, 24)), nil }
+
+// AppendJSON appends the quoted amount; amounts of up to 16 digits take a fast path that
+// avoids big-integer formatting.
+func (m Money) AppendJSON(b []byte) []byte {
+	b = append(b, '"')
+	if exp := m.Exponent(); exp >= -2 && exp <= 2 && m.NumDigits() <= 14 {
+		v := m.CoefficientInt64()
+		for ; exp > -2; exp-- {
+			v *= 10
+		}
+		if v < 0 {
+			b = append(b, '-')
+			v = -v
+		}
+		b = strconv.AppendInt(b, v/100, 10)
+		c := v % 100
+		b = append(b, '.', byte('0'+c/10), byte('0'+c%10))
+		return append(b, '"')
 	}
-	return []byte(`"` + s + `"`), nil
+	if m.Exponent() >= -2 {
+		b = append(b, m.StringFixed(2)...)
+	} else {
+		b = append(b, m.String()...)
+	}
+	return append(b, '"')
 }
 
 // UnmarshalJSON parses a JSON string or number exactly.

@@ -2,6 +2,7 @@ package claim
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,9 +38,12 @@ func Check(c *Claim, today time.Time) []Reason {
 	}
 	sum := decimal.Zero
 	sumKnown := c.hasTotal
-	for _, l := range c.Lines {
-		name := fmt.Sprintf("line %d", l.LineNo)
-		future(name+" service_date", l.ServiceDate)
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		name := lineName(l.LineNo)
+		if !l.ServiceDate.IsZero() && l.ServiceDate.After(today) {
+			future(name+" service_date", l.ServiceDate)
+		}
 		if !l.ServiceDate.IsZero() {
 			switch {
 			case c.IsInpatient() && !c.Admitted.IsZero() && l.ServiceDate.Before(c.Admitted):
@@ -50,15 +54,14 @@ func Check(c *Claim, today time.Time) []Reason {
 				dates = append(dates, fmt.Sprintf("%s service_date %s is not the visit date %s", name, ymd(l.ServiceDate), ymd(c.ServiceDate)))
 			}
 		}
-		for _, f := range []struct {
-			name string
-			v    decimal.Decimal
-			ok   bool
-		}{{"quantity", l.Quantity, l.hasQty}, {"unit_price", l.UnitPrice, l.hasPrice}, {"amount", l.Amount, l.hasAmount}} {
-			if f.ok && f.v.IsNegative() {
-				negatives = append(negatives, fmt.Sprintf("%s %s is %s", name, f.name, f.v))
+		negative := func(field string, v decimal.Decimal, ok bool) {
+			if ok && v.IsNegative() {
+				negatives = append(negatives, name+" "+field+" is "+v.String())
 			}
 		}
+		negative("quantity", l.Quantity, l.hasQty)
+		negative("unit_price", l.UnitPrice, l.hasPrice)
+		negative("amount", l.Amount, l.hasAmount)
 		if l.hasQty && l.hasPrice && l.hasAmount {
 			if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
 				amounts = append(amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
@@ -108,4 +111,19 @@ func (c *Claim) Dates() []time.Time {
 		}
 	}
 	return out
+}
+
+var lineNames [64]string
+
+func init() {
+	for i := range lineNames {
+		lineNames[i] = "line " + strconv.Itoa(i)
+	}
+}
+
+func lineName(n int) string {
+	if n >= 0 && n < len(lineNames) {
+		return lineNames[n]
+	}
+	return "line " + strconv.Itoa(n)
 }

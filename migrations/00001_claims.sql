@@ -75,8 +75,8 @@ CREATE TABLE claim_results (
     member_pays      numeric NOT NULL,
     fund_to_provider numeric NOT NULL,
     deltas           jsonb NOT NULL,
-    result           jsonb NOT NULL,
-    voided_result    jsonb,
+    result           json NOT NULL,
+    voided_result    json,
     policy_version   text NOT NULL,
     source_topic     text,
     source_partition int,
@@ -102,7 +102,10 @@ CREATE TABLE submissions (
     status       text NOT NULL,
     version      int NOT NULL DEFAULT 0,
     reasons      jsonb NOT NULL DEFAULT '[]',
-    result       jsonb NOT NULL,
+    -- The emitted result: inline for rejections; for adjudications and voids it is the
+    -- claim_results row's result or voided_result of (provider_id, claim_id, version).
+    result       json,
+    result_ref   text NOT NULL DEFAULT '' CHECK (result_ref IN ('', 'result', 'voided')),
     processed_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (topic, partition, "offset")
 );

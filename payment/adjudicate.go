@@ -41,7 +41,7 @@ type Priced struct {
 func Adjudicate(in Input) Priced {
 	c, b, p, m := in.Claim, in.Bundle, in.Provider, in.Member
 	scheme := b.Schemes[m.Scheme]
-	ex := &explainer{}
+	ex := &explainer{steps: make([]claim.Step, 0, 14+len(c.Lines)), amounts: make([]claim.Money, 0, 14+len(c.Lines))}
 	var reasons []claim.Reason
 	ex.add("method", "fee-for-service (按项目): priced item by item; the provider is paid the fund share", nil)
 
@@ -53,26 +53,26 @@ func Adjudicate(in Input) Priced {
 		if !known {
 			reasons = append(reasons, claim.Reason{Code: claim.ReasonNotInCatalogue,
 				Message: "line " + strconv.Itoa(l.LineNo) + ": item " + l.ItemCode + " is not in the catalogue, treated as class C (self-pay)"})
-			ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+": not in catalogue, class C, eligible 0 of "+l.Amount.String(), zero)
+			ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+": not in catalogue, class C, eligible 0 of "+num(l.Amount), zero)
 			continue
 		}
 		base := l.Amount
 		note := ""
 		if item.MaxUnitPrice != nil {
 			if capAmt := l.Quantity.Mul(*item.MaxUnitPrice); base.GreaterThan(capAmt) {
-				note = ", above the price ceiling " + l.Quantity.String() + " × " + item.MaxUnitPrice.String() + " = " + capAmt.String()
+				note = ", above the price ceiling " + num(l.Quantity) + " × " + num(*item.MaxUnitPrice) + " = " + num(capAmt)
 				base = capAmt
 			}
 		}
 		el := base.Mul(item.EligibleRatio)
 		eligibleRaw = eligibleRaw.Add(el)
-		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+base.String()+" × eligible ratio "+item.EligibleRatio.String(), el)
+		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+num(base)+" × eligible ratio "+num(item.EligibleRatio), el)
 	}
 	total := c.Total
 	eligible := eligibleRaw.Round(2)
 	selfPay := total.Sub(eligible)
-	ex.add("eligible", "eligible amount Σ eligible lines "+eligibleRaw.String()+", rounded to 0.01", eligible)
-	ex.add("self_pay", "self-pay = total "+total.String()+" − eligible "+eligible.String(), selfPay)
+	ex.add("eligible", "eligible amount Σ eligible lines "+num(eligibleRaw)+", rounded to 0.01", eligible)
+	ex.add("self_pay", "self-pay = total "+num(total)+" − eligible "+num(eligible), selfPay)
 
 	inpatient := c.IsInpatient()
 	var care *policy.CareRule
@@ -114,10 +114,10 @@ func Adjudicate(in Input) Priced {
 		ex.add("deductible", fmt.Sprintf("unreferred care at level %d is not covered by the basic fund (unreferred_no_basic): no deductible", p.Level), zero)
 	case inpatient:
 		D = lr.Deductible
-		detail := []string{fmt.Sprintf("level %d inpatient deductible %s", p.Level, lr.Deductible)}
+		detail := []string{"level " + strconv.Itoa(p.Level) + " inpatient deductible " + num(lr.Deductible)}
 		if in.Totals[Admissions].IsPositive() {
 			D = floor0(D.Sub(b.ReadmissionReduction))
-			detail = append(detail, fmt.Sprintf("readmission in %d − %s → %s", c.KeyDate().Year(), b.ReadmissionReduction, D))
+			detail = append(detail, "readmission in "+strconv.Itoa(c.KeyDate().Year())+" − "+num(b.ReadmissionReduction)+" → "+num(D))
 			if m.PovertyRegistered && b.Poverty.ReadmissionSameLevelNoDeductible && in.Totals[levelKind(p.Level)].IsPositive() {
 				D = zero
 				detail = append(detail, "poverty-registered re-admission at the same level → 0")
@@ -134,18 +134,19 @@ func Adjudicate(in Input) Priced {
 				detail = append(detail, "downward referral from "+c.Referral.FromProviderID+" → 0")
 			case c.Referral.Direction == "up":
 				D = floor0(D.Sub(in.ChainDeductible))
-				detail = append(detail, "upward referral: deductible already paid along the referral chain "+in.ChainDeductible.String()+" → "+D.String())
+				detail = append(detail, "upward referral: deductible already paid along the referral chain "+num(in.ChainDeductible)+" → "+num(D))
 			}
 		}
 		if D.GreaterThan(eligible) {
 			D = eligible
-			detail = append(detail, "limited to the eligible amount "+eligible.String())
+			detail = append(detail, "limited to the eligible amount "+num(eligible))
 		}
 		ex.add("deductible", strings.Join(detail, "; "), D)
 	default:
 		paid := in.Totals[OPDeductiblePaid]
 		D = decimal.Min(eligible, floor0(lr.Deductible.Sub(paid)))
-		ex.add("deductible", fmt.Sprintf("level %d outpatient annual deductible %s, already paid this year %s, limited to eligible %s", p.Level, lr.Deductible, paid, eligible), D)
+		ex.add("deductible", "level "+strconv.Itoa(p.Level)+" outpatient annual deductible "+num(lr.Deductible)+
+			", already paid this year "+num(paid)+", limited to eligible "+num(eligible), D)
 	}
 
 	// Basic fund bands (§5).
@@ -161,7 +162,7 @@ func Adjudicate(in Input) Priced {
 			hiLabel := "∞"
 			portion := eligible.Sub(lo)
 			if band.UpTo != nil {
-				hiLabel = band.UpTo.String()
+				hiLabel = num(*band.UpTo)
 				portion = decimal.Min(eligible, *band.UpTo).Sub(lo)
 				prev = *band.UpTo
 			}
@@ -174,13 +175,13 @@ func Adjudicate(in Input) Priced {
 			ratio := clamp01(band.Ratio.Add(adj))
 			amt := portion.Mul(ratio)
 			raw = raw.Add(amt)
-			ex.add("band", "band ("+lo.String()+", "+hiLabel+"]: "+portion.String()+" × "+ratio.String(), amt)
+			ex.add("band", "band ("+num(lo)+", "+hiLabel+"]: "+num(portion)+" × "+num(ratio), amt)
 			if band.UpTo == nil {
 				break
 			}
 		}
 		basic = raw.Round(2)
-		detail := "basic fund Σ bands " + raw.String() + ", rounded to 0.01"
+		detail := "basic fund Σ bands " + num(raw) + ", rounded to 0.01"
 		if care.AnnualCap != nil {
 			remaining := floor0(care.AnnualCap.Sub(in.Totals[basicKind]))
 			if basic.GreaterThan(remaining) {
@@ -200,7 +201,7 @@ func Adjudicate(in Input) Priced {
 		if m.PovertyRegistered {
 			threshold = threshold.Mul(b.Poverty.CriticalThresholdFactor)
 			ratio = clamp01(ratio.Add(b.Poverty.CriticalRatioDelta))
-			note = " (poverty-registered: threshold × " + b.Poverty.CriticalThresholdFactor.String() + ", ratio " + signed(b.Poverty.CriticalRatioDelta)
+			note = " (poverty-registered: threshold × " + num(b.Poverty.CriticalThresholdFactor) + ", ratio " + signed(b.Poverty.CriticalRatioDelta)
 			if b.Poverty.CriticalUncapped {
 				capAmt = nil
 				note += ", no annual cap"
@@ -211,8 +212,8 @@ func Adjudicate(in Input) Priced {
 		after := before.Add(oop)
 		base := floor0(after.Sub(decimal.Max(threshold, before)))
 		critical = base.Mul(ratio).Round(2)
-		detail := "eligible out-of-pocket this year " + before.String() + " → " + after.String() + ", threshold " + threshold.String() +
-			note + ": " + base.String() + " × " + ratio.String()
+		detail := "eligible out-of-pocket this year " + num(before) + " → " + num(after) + ", threshold " + num(threshold) +
+			note + ": " + num(base) + " × " + num(ratio)
 		if capAmt != nil {
 			remaining := floor0(capAmt.Sub(in.Totals[CriticalPaid]))
 			if critical.GreaterThan(remaining) {
@@ -228,7 +229,7 @@ func Adjudicate(in Input) Priced {
 	if ar, ok := b.Assistance[m.Assistance]; ok {
 		rest := eligible.Sub(basic).Sub(critical)
 		assistance = rest.Mul(ar.Ratio).Round(2)
-		detail := "assistance (" + m.Assistance + "): (eligible − basic − critical) " + rest.String() + " × " + ar.Ratio.String()
+		detail := "assistance (" + m.Assistance + "): (eligible − basic − critical) " + num(rest) + " × " + num(ar.Ratio)
 		if ar.AnnualCap != nil {
 			remaining := floor0(ar.AnnualCap.Sub(in.Totals[AssistancePaid]))
 			if assistance.GreaterThan(remaining) {
@@ -248,32 +249,35 @@ func Adjudicate(in Input) Priced {
 			fromC := decimal.Min(excess.Sub(fromA), critical)
 			critical = critical.Sub(fromC)
 			ex.add("ceiling", fmt.Sprintf("basic + critical + assistance may not exceed %s × total = %s: assistance −%s, critical −%s",
-				b.MaxCoverage, limit, fromA.StringFixed(2), fromC.StringFixed(2)), fromA.Add(fromC).Neg())
+				b.MaxCoverage, limit, money(fromA), money(fromC)), fromA.Add(fromC).Neg())
 		}
 	}
 
 	fund := basic.Add(critical).Add(assistance)
 	memberPays := total.Sub(fund)
-	ex.add("fund_total", "fund total = basic "+basic.StringFixed(2)+" + critical "+critical.StringFixed(2)+" + assistance "+assistance.StringFixed(2), fund)
-	ex.add("member_pays", "member pays = total "+total.String()+" − fund total "+fund.StringFixed(2), memberPays)
+	ex.add("fund_total", "fund total = basic "+money(basic)+" + critical "+money(critical)+" + assistance "+money(assistance), fund)
+	ex.add("member_pays", "member pays = total "+num(total)+" − fund total "+money(fund), memberPays)
 
 	// §6 provider payment (ffs): the fund pays the provider its share.
 	ex.add("provider_payment", "fee-for-service: fund to provider = fund total", fund)
 
+	am := [...]claim.Money{{Decimal: total}, {Decimal: eligible}, {Decimal: selfPay}, {Decimal: D}, {Decimal: basic},
+		{Decimal: critical}, {Decimal: assistance}, {Decimal: fund}, {Decimal: memberPays}, {Decimal: fund}}
 	r := claim.Result{
 		Status: claim.StatusAdjudicated, Reasons: reasons, Method: "ffs",
-		Total: claim.M(total), Eligible: claim.M(eligible), SelfPay: claim.M(selfPay), Deductible: claim.M(D),
-		Basic: claim.M(basic), Critical: claim.M(critical), Assistance: claim.M(assistance),
-		FundTotal: claim.M(fund), MemberPays: claim.M(memberPays), FundToProvider: claim.M(fund),
+		Total: &am[0], Eligible: &am[1], SelfPay: &am[2], Deductible: &am[3], Basic: &am[4], Critical: &am[5],
+		Assistance: &am[6], FundTotal: &am[7], MemberPays: &am[8], FundToProvider: &am[9],
 		Explanation: ex.steps, PolicyVersion: b.Version,
 	}
 	deltas := make([]Delta, 0, 8)
 	if inpatient {
 		deltas = append(deltas, Delta{Admissions, one}, Delta{levelKind(p.Level), one})
 	}
-	deltas = append(deltas,
-		Delta{deductibleKind, D}, Delta{basicKind, basic}, Delta{EligibleOOP, oop},
-		Delta{CriticalPaid, critical}, Delta{AssistancePaid, assistance})
+	for _, d := range []Delta{{deductibleKind, D}, {basicKind, basic}, {EligibleOOP, oop}, {CriticalPaid, critical}, {AssistancePaid, assistance}} {
+		if !d.Amount.IsZero() { // a zero change posts no ledger entry
+			deltas = append(deltas, d)
+		}
+	}
 	return Priced{Result: r, Deltas: deltas}
 }
 
@@ -307,19 +311,22 @@ func clamp01(d decimal.Decimal) decimal.Decimal {
 
 func signed(d decimal.Decimal) string {
 	if d.IsNegative() {
-		return d.String()
+		return num(d)
 	}
-	return "+" + d.String()
+	return "+" + num(d)
 }
 
-// explainer collects the explanation steps.
-type explainer struct{ steps []claim.Step }
+// explainer collects the explanation steps; amounts live in one slice (one allocation).
+type explainer struct {
+	steps   []claim.Step
+	amounts []claim.Money
+}
 
 func (e *explainer) add(step, detail string, amount any) {
 	s := claim.Step{Step: step, Detail: detail}
-	switch a := amount.(type) {
-	case decimal.Decimal:
-		s.Amount = claim.M(a)
+	if a, ok := amount.(decimal.Decimal); ok {
+		e.amounts = append(e.amounts, claim.Money{Decimal: a})
+		s.Amount = &e.amounts[len(e.amounts)-1]
 	}
 	e.steps = append(e.steps, s)
 }

@@ -360,3 +360,18 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 	eff.Entries = append(voided.Entries, eff.Entries...)
 	return eff
 }
+
+// ShardByMember splits submissions into n groups by member id (FNV-1a), keeping each
+// member's submissions in order within its group: the same guarantee partitioning by
+// member gives the pipeline, so groups can be priced in parallel with one book each.
+func ShardByMember(subs []claim.Submission, n int) [][]claim.Submission {
+	out := make([][]claim.Submission, n)
+	for _, s := range subs {
+		h := uint32(2166136261)
+		for i := 0; i < len(s.Claim.MemberID); i++ {
+			h = (h ^ uint32(s.Claim.MemberID[i])) * 16777619
+		}
+		out[h%uint32(n)] = append(out[h%uint32(n)], s)
+	}
+	return out
+}

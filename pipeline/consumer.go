@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -64,15 +66,17 @@ var ErrStopped = errors.New("consumer stopped by hook after the database commit"
 // micro-batches, prices them, stores each batch in one transaction, publishes the results
 // and only then commits the offsets.
 type Adjudicator struct {
-	cfg      Config
-	st       *store.Store
-	log      *slog.Logger
-	metrics  *Metrics
+	cfg     Config
+	st      *store.Store
+	log     *slog.Logger
+	metrics *Metrics
+	results *kafka.Writer
+	dlq     *kafka.Writer
+	batches atomic.Int64
+
+	mu       sync.Mutex // guards policies and hashes
 	policies payment.Policies
 	hashes   map[string]string
-	results  *kafka.Writer
-	dlq      *kafka.Writer
-	batches  int
 }
 
 // NewAdjudicator builds the consumer; metrics may be nil.
@@ -103,43 +107,66 @@ func (a *Adjudicator) Run(ctx context.Context) error {
 	defer r.Close()
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	msgs := make(chan kafka.Message, a.cfg.BatchSize)
-	fetchErr := make(chan error, 1)
-	go func() {
-		defer close(msgs)
-		for {
-			m, err := r.FetchMessage(fctx)
-			if err != nil {
-				fetchErr <- err
-				return
-			}
-			select {
-			case msgs <- m:
-			case <-fctx.Done():
-				return
-			}
+	// One worker per partition: each runs its own micro-batches (its own transaction), so
+	// partitions are adjudicated in parallel while each stays in offset order.
+	var wg sync.WaitGroup
+	errs := make(chan error, 1)
+	fail := func(err error) {
+		select {
+		case errs <- err:
+		default:
 		}
+		cancel()
+	}
+	workers := map[int]chan kafka.Message{}
+	defer func() {
+		for _, ch := range workers {
+			close(ch)
+		}
+		wg.Wait()
 	}()
 	for {
-		batch, ok := a.collect(ctx, msgs)
-		if len(batch) > 0 {
-			if err := a.handle(ctx, r, batch); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				return err
-			}
-		}
-		if !ok {
+		m, err := r.FetchMessage(fctx)
+		if err != nil {
 			select {
-			case err := <-fetchErr:
+			case werr := <-errs:
 				if ctx.Err() != nil {
 					return nil
 				}
-				return fmt.Errorf("fetch from %s: %w", a.cfg.Topics.Submitted, err)
+				return werr
 			default:
+			}
+			if ctx.Err() != nil {
 				return nil
 			}
+			return fmt.Errorf("fetch from %s: %w", a.cfg.Topics.Submitted, err)
+		}
+		ch := workers[m.Partition]
+		if ch == nil {
+			ch = make(chan kafka.Message, a.cfg.BatchSize)
+			workers[m.Partition] = ch
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					batch, ok := a.collect(fctx, ch)
+					if len(batch) > 0 {
+						if err := a.handle(fctx, r, batch); err != nil {
+							fail(err)
+							for range ch { // drain so the fetch loop never blocks on a dead worker
+							}
+							return
+						}
+					}
+					if !ok {
+						return
+					}
+				}
+			}()
+		}
+		select {
+		case ch <- m:
+		case <-fctx.Done():
 		}
 	}
 }
@@ -205,7 +232,8 @@ func (a *Adjudicator) handle(ctx context.Context, r *kafka.Reader, batch []kafka
 		}
 		a.metrics.DLQ.Add(float64(len(dead)))
 	}
-	var results []claim.Result
+	tDecoded := time.Now()
+	var results []encoded
 	if err := a.retry(ctx, "store batch", func() error {
 		var err error
 		results, err = a.store(ctx, items)
@@ -213,38 +241,53 @@ func (a *Adjudicator) handle(ctx context.Context, r *kafka.Reader, batch []kafka
 	}); err != nil {
 		return err
 	}
-	a.batches++
+	tStored := time.Now()
+	n := a.batches.Add(1)
 	if a.cfg.AfterStore != nil {
-		if err := a.cfg.AfterStore(a.batches); err != nil {
+		if err := a.cfg.AfterStore(int(n)); err != nil {
 			return fmt.Errorf("%w: %v", ErrStopped, err)
 		}
 	}
 	out := make([]kafka.Message, len(results))
 	for i, res := range results {
-		b, err := json.Marshal(res)
-		if err != nil {
-			return fmt.Errorf("encode result %s/%s: %w", res.ProviderID, res.ClaimID, err)
-		}
-		out[i] = kafka.Message{Key: []byte(res.MemberID), Value: b}
-		a.metrics.Results.WithLabelValues(res.Status).Inc()
+		out[i] = kafka.Message{Key: []byte(res.member), Value: res.json}
+		a.metrics.Results.WithLabelValues(res.status).Inc()
 	}
 	if len(out) > 0 {
 		if err := a.retry(ctx, "publish results", func() error { return a.results.WriteMessages(ctx, out...) }); err != nil {
 			return err
 		}
 	}
+	tPublished := time.Now()
 	if err := a.retry(ctx, "commit offsets", func() error { return r.CommitMessages(ctx, batch...) }); err != nil {
 		return err
 	}
+	a.log.Debug("batch done", "messages", len(batch), "decode", tDecoded.Sub(start), "store", tStored.Sub(tDecoded),
+		"publish", tPublished.Sub(tStored), "commit", time.Since(tPublished))
 	a.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
 	a.metrics.BatchSize.Observe(float64(len(batch)))
 	return nil
 }
 
+// encoded is a result ready to publish.
+type encoded struct {
+	member, status string
+	json           []byte
+}
+
+func encode(r claim.Result) (encoded, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return encoded{}, fmt.Errorf("encode result %s/%s: %w", r.ProviderID, r.ClaimID, err)
+	}
+	return encoded{member: r.MemberID, status: r.Status, json: b}, nil
+}
+
 // store prices the batch against the database state in one transaction and returns the
 // result of every decodable submission, in offset order.
-func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]claim.Result, error) {
-	if err := a.refreshPolicies(ctx); err != nil {
+func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, error) {
+	policies, err := a.currentPolicies(ctx)
+	if err != nil {
 		return nil, err
 	}
 	var members, providers, parts []string
@@ -267,9 +310,9 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]claim.Resul
 		offsets = append(offsets, it.src.Offset)
 	}
 	_ = parts
-	var results []claim.Result
+	var results []encoded
 	now := a.cfg.Now()
-	err := a.st.InBatch(ctx, func(tx *store.Batch) error {
+	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
 		results = results[:0]
 		mems, err := tx.LockMembers(ctx, members)
 		if err != nil {
@@ -291,7 +334,8 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]claim.Resul
 		if err != nil {
 			return err
 		}
-		book := &payment.Book{Policies: a.policies, Dir: mapDirectory{provs, mems}, Claims: recs, Totals: totals,
+		tLoad := time.Now()
+		book := &payment.Book{Policies: policies, Dir: mapDirectory{provs, mems}, Claims: recs, Totals: totals,
 			Now: func() time.Time { return now }}
 		var outs []store.Outcome
 		for _, it := range items {
@@ -299,35 +343,48 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]claim.Resul
 				continue
 			}
 			if r, seen := done[it.src]; seen {
-				results = append(results, r) // redelivered: re-emit, apply nothing
+				enc, err := encode(r) // redelivered: re-emit, apply nothing
+				if err != nil {
+					return err
+				}
+				results = append(results, enc)
 				continue
 			}
 			src := it.src
 			eff := book.Process(it.sub, &src)
-			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Effect: eff})
-			results = append(results, eff.Result)
+			enc, err := encode(eff.Result)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Effect: eff, JSON: enc.json})
+			results = append(results, enc)
 		}
-		return tx.Save(ctx, outs, now)
+		tProc := time.Now()
+		err = tx.Save(ctx, outs, now)
+		a.log.Debug("store", "load", tLoad.Sub(now), "process", tProc.Sub(tLoad), "save", time.Since(tProc))
+		return err
 	})
 	return results, err
 }
 
-// refreshPolicies reloads the policy versions when the stored set changed.
-func (a *Adjudicator) refreshPolicies(ctx context.Context) error {
+// currentPolicies returns the policy versions, reloading them when the stored set changed.
+func (a *Adjudicator) currentPolicies(ctx context.Context) (payment.Policies, error) {
 	hashes, err := a.st.PolicyHashes(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.hashes != nil && equalMaps(hashes, a.hashes) {
-		return nil
+		return a.policies, nil
 	}
 	bs, err := a.st.Policies(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a.policies, a.hashes = payment.NewPolicies(bs...), hashes
 	a.log.Info("policy versions loaded", "versions", len(bs))
-	return nil
+	return a.policies, nil
 }
 
 func equalMaps(a, b map[string]string) bool {

@@ -134,7 +134,7 @@ func NewWriter(brokers []string, topic string) *kafka.Writer {
 		RequiredAcks: kafka.RequireAll,
 		BatchTimeout: 5 * time.Millisecond,
 		BatchSize:    1000,
-		BatchBytes:   16 << 20,
+		BatchBytes:   1000000, // stay under the brokers' default message.max.bytes (1 MiB)
 		MaxAttempts:  10,
 		WriteTimeout: 30 * time.Second,
 	}

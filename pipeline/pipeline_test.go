@@ -221,17 +221,29 @@ func TestRedelivery(t *testing.T) {
 	if got := crash.snapshot(); got != want {
 		t.Errorf("after a crash and redelivery the database differs from a clean pass:\n--- clean\n%s\n--- crash\n%s", want, got)
 	}
-	// The published results, deduplicated on source, are exactly one per submission.
-	msgs := crash.readAll(crash.topics.Adjudicated, len(items))
+	// The published results, deduplicated on source, cover every submission: the redelivered
+	// batch was published again (at least once), nothing is missing. Two demo items are
+	// duplicates whose result is the stored result of an earlier submission.
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: crash.broker.Addrs, GroupID: "verify", Topic: crash.topics.Adjudicated,
+		StartOffset: kafka.FirstOffset, MaxWait: 50 * time.Millisecond})
+	defer r.Close()
+	rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	seen := map[string]bool{}
-	for _, r := range results(t, msgs) {
-		if r.Source != nil {
-			seen[fmt.Sprintf("%d/%d", r.Source.Partition, r.Source.Offset)] = true
+	published := 0
+	for len(seen) < len(items)-2 {
+		m, err := r.FetchMessage(rctx)
+		if err != nil {
+			t.Fatalf("distinct sources on %s: %d of %d (%v)", crash.topics.Adjudicated, len(seen), len(items)-2, err)
 		}
+		published++
+		var res claim.Result
+		if err := json.Unmarshal(m.Value, &res); err != nil {
+			t.Fatal(err)
+		}
+		seen[fmt.Sprintf("%d/%d", res.Source.Partition, res.Source.Offset)] = true
 	}
-	if len(seen) < len(items)-2 { // two demo items return stored results of earlier submissions
-		t.Errorf("distinct sources on %s: %d, want ≥ %d", crash.topics.Adjudicated, len(seen), len(items)-2)
-	}
+	t.Logf("%d submissions, %d stored before the crash, %d results read to cover them all", len(items), stored, published)
 }
 
 // TestBadInput: garbage reaches the DLQ with its decode error, invalid claims become

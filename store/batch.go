@@ -64,8 +64,11 @@ func (b *Batch) Processed(ctx context.Context, topic string, partitions []int, o
 		parts[i] = int64(p)
 	}
 	rows, err := b.tx.QueryContext(ctx, `
-		SELECT s.partition, s."offset", s.result FROM submissions s
+		SELECT s.partition, s."offset",
+		       COALESCE(s.result, CASE s.result_ref WHEN 'result' THEN r.result WHEN 'voided' THEN r.voided_result END)
+		FROM submissions s
 		JOIN unnest($2::int[], $3::bigint[]) AS w(p, o) ON s.partition = w.p AND s."offset" = w.o
+		LEFT JOIN claim_results r ON s.result_ref <> '' AND r.provider_id = s.provider_id AND r.claim_id = s.claim_id AND r.version = s.version
 		WHERE s.topic = $1`, topic, pq.Array(parts), pq.Array(offsets))
 	if err != nil {
 		return nil, fmt.Errorf("find processed submissions: %w", err)
@@ -215,6 +218,8 @@ type Outcome struct {
 	Source claim.Source
 	Kind   string
 	Effect payment.Effect
+	// JSON is Effect.Result encoded once, for the database and the results topic alike.
+	JSON []byte
 }
 
 // Save writes the batch's outcomes: the submissions, new claim versions, voids, ledger
@@ -233,11 +238,13 @@ func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
 	}
 	created := map[vk]*payment.Record{}
 	var newRecs, voided []*payment.Record
+	var newJSON [][]byte
 	var entries []payment.Entry
 	for _, o := range outs {
 		if r := o.Effect.New; r != nil {
 			created[vk{r.Key, r.Version}] = r
 			newRecs = append(newRecs, r)
+			newJSON = append(newJSON, o.JSON) // a new version's result is the outcome's result
 		}
 		entries = append(entries, o.Effect.Entries...)
 	}
@@ -248,7 +255,7 @@ func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
 			}
 		}
 	}
-	if err := b.insertResults(ctx, newRecs); err != nil {
+	if err := b.insertResults(ctx, newRecs, newJSON); err != nil {
 		return err
 	}
 	for _, r := range voided {
@@ -266,31 +273,38 @@ func (b *Batch) saveSubmissions(ctx context.Context, outs []Outcome, now time.Ti
 	topics, kinds, batches, provs, claims, members, statuses := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	parts, versions := make([]int64, n), make([]int64, n)
 	offsets := make([]int64, n)
-	reasons, results := make([]string, n), make([]string, n)
+	reasons, results, refs := make([]string, n), make([]string, n), make([]string, n)
 	for i, o := range outs {
 		r := o.Effect.Result
 		topics[i], parts[i], offsets[i] = o.Source.Topic, int64(o.Source.Partition), o.Source.Offset
 		kinds[i], batches[i], provs[i], claims[i], members[i], statuses[i] = o.Kind, r.BatchID, r.ProviderID, r.ClaimID, r.MemberID, r.Status
 		versions[i] = int64(r.Version)
 		rs, _ := json.Marshal(r.Reasons)
-		rj, _ := json.Marshal(r)
-		reasons[i], results[i] = string(rs), string(rj)
+		reasons[i] = string(rs)
+		switch r.Status {
+		case claim.StatusAdjudicated, claim.StatusHeld:
+			refs[i] = "result" // the claim_results row holds it; not stored twice
+		case claim.StatusVoided:
+			refs[i] = "voided"
+		default:
+			results[i] = string(o.JSON)
+		}
 	}
 	_, err := b.tx.ExecContext(ctx, `
-		INSERT INTO submissions (topic, partition, "offset", kind, batch_id, provider_id, claim_id, member_id, status, version, reasons, result, processed_at)
-		SELECT t, p, o, k, b, pr, c, m, s, v, rs::jsonb, rj::jsonb, $13
-		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::text[])
-		  AS x(t, p, o, k, b, pr, c, m, s, v, rs, rj)
+		INSERT INTO submissions (topic, partition, "offset", kind, batch_id, provider_id, claim_id, member_id, status, version, reasons, result, result_ref, processed_at)
+		SELECT t, p, o, k, b, pr, c, m, s, v, rs::jsonb, NULLIF(rj, '')::json, rr, $14
+		FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[], $11::text[], $12::text[], $13::text[])
+		  AS x(t, p, o, k, b, pr, c, m, s, v, rs, rj, rr)
 		ON CONFLICT (topic, partition, "offset") DO NOTHING`,
 		pq.Array(topics), pq.Array(parts), pq.Array(offsets), pq.Array(kinds), pq.Array(batches), pq.Array(provs), pq.Array(claims),
-		pq.Array(members), pq.Array(statuses), pq.Array(versions), pq.Array(reasons), pq.Array(results), now)
+		pq.Array(members), pq.Array(statuses), pq.Array(versions), pq.Array(reasons), pq.Array(results), pq.Array(refs), now)
 	if err != nil {
 		return fmt.Errorf("save submissions: %w", err)
 	}
 	return nil
 }
 
-func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record) error {
+func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resultJSON [][]byte) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -313,8 +327,7 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record) error
 		}
 		total[i], elig[i], fund[i], mpays[i], ftp[i] = res.Total.Dec().String(), res.Eligible.Dec().String(), res.FundTotal.Dec().String(), res.MemberPays.Dec().String(), res.FundToProvider.Dec().String()
 		deltas[i] = string(encodeDeltas(r.Deltas))
-		rj, _ := json.Marshal(res)
-		result[i] = string(rj)
+		result[i] = string(resultJSON[i])
 		if r.VoidResult != nil {
 			vj, _ := json.Marshal(r.VoidResult)
 			voided[i] = string(vj)
@@ -333,7 +346,7 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record) error
 			deductible, ref_provider_id, ref_claim_id, ref_direction, ref_approved, total, eligible, fund_total, member_pays, fund_to_provider,
 			deltas, result, voided_result, policy_version, source_topic, source_partition, source_offset, adjudicated_at, voided_at)
 		SELECT p, c, v, m, b, s, me, h, y, ct, d::numeric, rp, rc, rd, ra, t::numeric, e::numeric, f::numeric, mp::numeric, fp::numeric,
-			dl::jsonb, rj::jsonb, NULLIF(vj, '')::jsonb, pv, NULLIF(st, ''), NULLIF(sp, -1), NULLIF(so, -1), aa::timestamptz, NULLIF(va, '')::timestamptz
+			dl::jsonb, rj::json, NULLIF(vj, '')::json, pv, NULLIF(st, ''), NULLIF(sp, -1), NULLIF(so, -1), aa::timestamptz, NULLIF(va, '')::timestamptz
 		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
 			$11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
 			$21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[])

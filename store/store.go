@@ -138,3 +138,27 @@ func IsTransient(err error) bool {
 	}
 	return !errors.Is(err, context.Canceled)
 }
+
+// DropDatabase drops the database named in dbURL, but only when its name starts with
+// guard: a safety catch so a demo or benchmark never drops a database it does not own.
+func DropDatabase(ctx context.Context, dbURL, guard string) error {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return fmt.Errorf("parse DATABASE_URL: %w", err)
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if !strings.HasPrefix(name, guard) {
+		return fmt.Errorf("refusing to drop database %q: only databases named %s* are dropped", name, guard)
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := sql.Open("postgres", admin.String())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop database %s: %w", name, err)
+	}
+	return nil
+}

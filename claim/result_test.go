@@ -1,0 +1,20 @@
+package claim
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func TestMoneyJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		"0": `"0.00"`, "1234.5": `"1234.50"`, "-0.01": `"-0.01"`, "1e2": `"100.00"`, "30.00": `"30.00"`,
+		"12.345": `"12.345"`, "99999999999999.99": `"99999999999999.99"`, "123456789012345678901": `"123456789012345678901.00"`,
+		"-5": `"-5.00"`, "0.1": `"0.10"`, "1.5e5": `"150000.00"`,
+	} {
+		b, err := Money{decimal.RequireFromString(in)}.MarshalJSON()
+		if err != nil || string(b) != want {
+			t.Errorf("%s: got %s, want %s (%v)", in, b, want, err)
+		}
+	}
+}
