@@ -75,10 +75,20 @@ func (m Money) AppendJSON(b []byte) []byte {
 	}
 	if m.Exponent() >= -2 {
 		b = append(b, m.StringFixed(2)...)
-	} else {
-		b = append(b, m.String()...)
+	} else { // more places than cents: keep every significant digit, at least two places
+		s := m.StringFixed(-m.Exponent())
+		for strings.HasSuffix(s, "0") && len(s)-strings.IndexByte(s, '.') > 3 {
+			s = s[:len(s)-1]
+		}
+		b = append(b, s...)
 	}
 	return append(b, '"')
+}
+
+// String renders the amount as in JSON, without quotes.
+func (m Money) String() string {
+	b := m.AppendJSON(make([]byte, 0, 24))
+	return string(b[1 : len(b)-1])
 }
 
 // UnmarshalJSON parses a JSON string or number exactly.

@@ -53,7 +53,4 @@ func num(d decimal.Decimal) string {
 }
 
 // money renders an amount with two places, as results do ("1234.50").
-func money(d decimal.Decimal) string {
-	b := claim.Money{Decimal: d}.AppendJSON(make([]byte, 0, 24))
-	return string(b[1 : len(b)-1])
-}
+func money(d decimal.Decimal) string { return claim.Money{Decimal: d}.String() }

@@ -87,3 +87,13 @@ type MemberYear struct {
 	MemberID string
 	Year     int
 }
+
+// Equal reports whether two totals are numerically equal.
+func (t *Totals) Equal(o *Totals) bool {
+	for i := range t {
+		if !t[i].Equal(o[i]) {
+			return false
+		}
+	}
+	return true
+}

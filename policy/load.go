@@ -277,12 +277,12 @@ func (l *loader) policyJSON(data []byte) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se):
-			off = se.Offset
+			off = max(0, se.Offset-1) // Offset counts the offending byte as read
 		case errors.As(err, &te):
 			off = te.Offset
 		}
 		line, col := lineCol(data, off)
-		l.errAt(FilePolicy, line, col, "not a JSON object: %v", err)
+		l.errAt(FilePolicy, line, col, "not valid JSON: %v", err)
 		return
 	}
 	j := &jctx{l: l, data: data, idx: jsonIndex(data)}

@@ -325,7 +325,7 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 		if r.Referral != nil {
 			refP[i], refC[i], refD[i], refA[i] = r.Referral.FromProviderID, r.Referral.FromClaimID, r.Referral.Direction, r.Referral.Approved
 		}
-		total[i], elig[i], fund[i], mpays[i], ftp[i] = res.Total.Dec().String(), res.Eligible.Dec().String(), res.FundTotal.Dec().String(), res.MemberPays.Dec().String(), res.FundToProvider.Dec().String()
+		total[i], elig[i], fund[i], mpays[i], ftp[i] = amount(res.Total), amount(res.Eligible), amount(res.FundTotal), amount(res.MemberPays), amount(res.FundToProvider)
 		deltas[i] = string(encodeDeltas(r.Deltas))
 		result[i] = string(resultJSON[i])
 		if r.VoidResult != nil {
@@ -415,4 +415,12 @@ func (b *Batch) saveLedger(ctx context.Context, entries []payment.Entry, now tim
 		return fmt.Errorf("update member totals: %w", err)
 	}
 	return nil
+}
+
+// amount renders an amount for a numeric column with the scale results show ("12.50").
+func amount(m *claim.Money) string {
+	if m == nil {
+		return "0.00"
+	}
+	return m.String()
 }

@@ -25,15 +25,19 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	exit := fs.Bool("exit", false, "stop after the summary instead of serving")
 	fresh := fs.Bool("fresh", true, "drop and recreate the demo database first (only a database named medclaims_demo*)")
 	brokerAddr := fs.String("broker-addr", "127.0.0.1:9092", "listen address of the embedded broker")
+	dbName := fs.String("db-name", demoDatabase, "database for the demo on the DATABASE_URL server (must start with "+demoDatabase+")")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if !strings.HasPrefix(*dbName, demoDatabase) {
+		return fmt.Errorf("--db-name %q: the demo only uses databases named %s*", *dbName, demoDatabase)
 	}
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
 	cfg.Brokers = "" // the demo runs on the embedded broker
-	if cfg.DatabaseURL, err = withDatabase(cfg.DatabaseURL, demoDatabase); err != nil {
+	if cfg.DatabaseURL, err = withDatabase(cfg.DatabaseURL, *dbName); err != nil {
 		return err
 	}
 	log := newLogger(std.err)

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
+	"medclaims/claim"
+	"medclaims/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// bin is the medclaims binary built once for these end-to-end tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	dir, err := os.MkdirTemp("", "medclaims-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "medclaims")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build medclaims: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	storetest.Cleanup()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func medclaims(t *testing.T, env []string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+var volatile = regexp.MustCompile(`"adjudicated_at":"[^"]*"`)
+
+// TestPriceGolden prices the sample batch offline and compares every result, explanation
+// included, with the golden file (regenerate with go test ./cmd/medclaims -update).
+func TestPriceGolden(t *testing.T) {
+	out, stderr, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
+	if err != nil {
+		t.Fatalf("price: %v\n%s", err, stderr)
+	}
+	got := volatile.ReplaceAllString(out, `"adjudicated_at":"…"`)
+	golden := filepath.Join("testdata", "price_sample.golden")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gl), len(wl)) {
+			if gl[i] != wl[i] {
+				t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
+			}
+		}
+		t.Fatalf("output has %d lines, golden %d", len(gl), len(wl))
+	}
+	if n := strings.Count(out, "\n"); n != 31 {
+		t.Errorf("%d results, want one per submission (31)", n)
+	}
+}
+
+func TestLoadRefusesBadBundle(t *testing.T) {
+	dir := t.TempDir()
+	entries, _ := os.ReadDir("../../sample/bundle")
+	for _, e := range entries {
+		b, _ := os.ReadFile(filepath.Join("../../sample/bundle", e.Name()))
+		if e.Name() == "catalogue.csv" {
+			b = bytes.Replace(b, []byte("EXM01,Chest CT,exam,B,0.8"), []byte("EXM01,Chest CT,exam,B,eight"), 1)
+		}
+		os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+	}
+	db := storetest.NewDB(t)
+	_, stderr, err := medclaims(t, []string{"DATABASE_URL=" + db}, "load", dir)
+	if err == nil || !strings.Contains(stderr, `catalogue.csv:5:23: eligible_ratio: "eight" is not a decimal`) {
+		t.Fatalf("load of a bad bundle: %v\n%s", err, stderr)
+	}
+	x := sqlx.MustOpen("postgres", db)
+	defer x.Close()
+	var n int
+	x.Get(&n, `SELECT count(*) FROM policy_versions`)
+	if n != 0 {
+		t.Error("a refused bundle was stored")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestServeSubmitMatchesPrice drives the binary as an agency would: serve (embedded
+// broker), load the bundle, submit the sample batch, then checks the stored results carry
+// exactly the amounts the offline price command gives.
+func TestServeSubmitMatchesPrice(t *testing.T) {
+	db := storetest.NewDB(t)
+	broker, httpAddr := freeAddr(t), freeAddr(t)
+	env := []string{"DATABASE_URL=" + db, "MEDCLAIMS_HTTP_ADDR=" + httpAddr, "MEDCLAIMS_PARTITIONS=4", "KAFKA_BROKERS="}
+	if out, stderr, err := medclaims(t, env, "load", "../../sample/bundle"); err != nil || !strings.Contains(out, "loaded policy 2026.1") {
+		t.Fatalf("load: %v %s %s", err, out, stderr)
+	}
+	if out, _, _ := medclaims(t, env, "load", "../../sample/bundle"); !strings.Contains(out, "nothing changed") {
+		t.Errorf("second load: %s", out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	serve := exec.CommandContext(ctx, bin, "serve", "--broker-addr", broker)
+	serve.Env = append(os.Environ(), env...)
+	var serveErr bytes.Buffer
+	serve.Stderr = &serveErr
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); serve.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(serveErr.String(), "HTTP listening") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not start:\n%s", serveErr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	out, stderr, err := medclaims(t, append(env, "KAFKA_BROKERS="+broker), "submit", "--batch-id", "E2E-1", "../../sample/claims.jsonl")
+	if err != nil || strings.TrimSpace(out) != "E2E-1" {
+		t.Fatalf("submit: %v %q %s", err, out, stderr)
+	}
+	x := sqlx.MustOpen("postgres", db)
+	defer x.Close()
+	for n := 0; n < 31; {
+		if time.Now().After(deadline.Add(30 * time.Second)) {
+			t.Fatalf("%d of 31 submissions processed\n%s", n, serveErr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1' OR status <> 'rejected'`)
+	}
+	priced, _, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every claim's current stored version equals the last offline result for that claim.
+	want := map[string]string{}
+	sc := bufio.NewScanner(strings.NewReader(priced))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r claim.Result
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Status != claim.StatusRejected {
+			want[r.ProviderID+"/"+r.ClaimID] = fmt.Sprintf("v%d %s %s %s", r.Version, r.Status, r.FundTotal.Dec().StringFixed(2), r.MemberPays.Dec().StringFixed(2))
+		}
+	}
+	rows, err := x.Query(`SELECT DISTINCT ON (provider_id, claim_id) provider_id, claim_id, version, status, fund_total, member_pays
+		FROM claim_results ORDER BY provider_id, claim_id, version DESC`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var p, c, s, f, m string
+		var v int
+		rows.Scan(&p, &c, &v, &s, &f, &m)
+		if s == claim.StatusVoided { // a voided result carries no amounts
+			f, m = "0.00", "0.00"
+		}
+		got[p+"/"+c] = fmt.Sprintf("v%d %s %s %s", v, s, f, m)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: stored %q, price %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("stored %d claims, price adjudicated %d", len(got), len(want))
+	}
+}
+
+// TestDemoExit runs the demo end to end on its own database.
+func TestDemoExit(t *testing.T) {
+	name := fmt.Sprintf("medclaims_demo_test_%d", time.Now().UnixNano())
+	env := []string{"DATABASE_URL=" + storetest.ServerURL(), "MEDCLAIMS_HTTP_ADDR=" + freeAddr(t)}
+	out, stderr, err := medclaims(t, env, "demo", "--exit", "--db-name", name, "--broker-addr", freeAddr(t))
+	t.Cleanup(func() {
+		x := sqlx.MustOpen("postgres", storetest.ServerURL())
+		defer x.Close()
+		x.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	if err != nil {
+		t.Fatalf("demo: %v\n%s\n%s", err, out, stderr)
+	}
+	for _, want := range []string{"every submission adjudicated", "adjudicated     19", "rejected     11", "voided      1", "provider_banned"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
