@@ -64,8 +64,18 @@ func Adjudicate(in Input) Priced {
 				base = capAmt
 			}
 		}
-		el := base.Mul(item.EligibleRatio)
-		eligibleRaw = eligibleRaw.Add(el)
+		var el decimal.Decimal
+		switch item.Class {
+		case "A": // ratio 1 (enforced at load)
+			el = base
+		case "C": // ratio 0
+			el = zero
+		default:
+			el = base.Mul(item.EligibleRatio)
+		}
+		if !el.IsZero() {
+			eligibleRaw = eligibleRaw.Add(el)
+		}
 		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+num(base)+" × eligible ratio "+num(item.EligibleRatio), el)
 	}
 	total := c.Total

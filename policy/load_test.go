@@ -58,19 +58,29 @@ func TestErrorsNameFileLineColumn(t *testing.T) {
 			"policy.json:5:3: not valid JSON: invalid character"},
 		{"bad ratio", FilePolicy, func(s string) string { return strings.Replace(s, `"ratio": "0.85"`, `"ratio": "1.85"`, 1) },
 			"policy.json:11:74: schemes.resident.inpatient.levels.1.bands[0].ratio: ratio 1.85 is outside 0..1"},
-		{"not a decimal", FilePolicy, func(s string) string { return strings.Replace(s, `"readmission_reduction": "100"`, `"readmission_reduction": "1OO"`, 1) },
+		{"not a decimal", FilePolicy, func(s string) string {
+			return strings.Replace(s, `"readmission_reduction": "100"`, `"readmission_reduction": "1OO"`, 1)
+		},
 			`policy.json:50:28: readmission_reduction: "1OO" is not a decimal`},
-		{"bands must rise", FilePolicy, func(s string) string { return strings.Replace(s, `{"up_to": "70000", "ratio": "0.70"}`, `{"up_to": "20000", "ratio": "0.70"}`, 1) },
+		{"bands must rise", FilePolicy, func(s string) string {
+			return strings.Replace(s, `{"up_to": "70000", "ratio": "0.70"}`, `{"up_to": "20000", "ratio": "0.70"}`, 1)
+		},
 			"schemes.resident.inpatient.levels.3.bands[1].up_to: bands must rise"},
-		{"class A ratio", FileCatalogue, func(s string) string { return strings.Replace(s, "LAB01,Complete blood count,lab,A,1,", "LAB01,Complete blood count,lab,A,0.9,", 1) },
+		{"class A ratio", FileCatalogue, func(s string) string {
+			return strings.Replace(s, "LAB01,Complete blood count,lab,A,1,", "LAB01,Complete blood count,lab,A,0.9,", 1)
+		},
 			"catalogue.csv:7:34: eligible_ratio: class A items are fully eligible"},
-		{"class C ratio", FileCatalogue, func(s string) string { return strings.Replace(s, "SRV02,VIP room service,service,C,0,", "SRV02,VIP room service,service,C,0.5,", 1) },
+		{"class C ratio", FileCatalogue, func(s string) string {
+			return strings.Replace(s, "SRV02,VIP room service,service,C,0,", "SRV02,VIP room service,service,C,0.5,", 1)
+		},
 			"catalogue.csv:18:34: eligible_ratio: class C items are self-pay"},
 		{"bad date", FileMembers, func(s string) string { return strings.Replace(s, "1958-04-12", "1958-13-12", 1) },
 			`members.csv:2:25: birth_date: "1958-13-12" is not a date`},
 		{"unknown method", FileProviders, func(s string) string { return strings.Replace(s, "ffs|capitation", "ffs|barter", 1) },
 			`providers.csv:2:55: methods: unknown payment method "barter"`},
-		{"unknown column", FileSignups, func(s string) string { return strings.Replace(s, "member_id,provider_id,from,to", "member_id,provider_id,from,until", 1) },
+		{"unknown column", FileSignups, func(s string) string {
+			return strings.Replace(s, "member_id,provider_id,from,to", "member_id,provider_id,from,until", 1)
+		},
 			`signups.csv:1:28: unknown column "until"`},
 		{"signup of unknown member", FileSignups, func(s string) string { return s + "M404,H1001,2026-01-01,\n" },
 			"signups.csv:5:1: member_id: unknown member M404"},

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"medclaims/migrations"
 )
@@ -49,9 +50,14 @@ func (s *Store) Close() error { return s.db.Close() }
 // DB exposes the pool for read-only reporting queries of this package's callers in tests.
 func (s *Store) DB() *sqlx.DB { return s.db }
 
-// Migrate applies every pending migration.
+// Migrate applies every pending migration. A PostgreSQL advisory lock keeps instances that
+// start together from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
-	p, err := goose.NewProvider(goose.DialectPostgres, s.db.DB, migrations.FS)
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, s.db.DB, migrations.FS, goose.WithSessionLocker(locker))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -1,0 +1,37 @@
+# medclaims — the two commands: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/medclaims
+PKGS    := ./...
+
+.PHONY: all build demo test vet bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/medclaims
+
+# The whole main job on one machine: embedded broker, migrations, sample bundle, sample
+# batch, summary; then keeps serving until Ctrl-C. `make demo ARGS=--exit` stops after the summary.
+demo: build
+	./scripts/postgres-up.sh
+	./$(BIN) demo $(ARGS)
+
+# Every test, against the real PostgreSQL and the embedded broker over TCP.
+test: vet
+	./scripts/postgres-up.sh
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+vet:
+	$(GO) vet $(PKGS)
+
+# Speed: pure adjudication benchmarks and the end-to-end bench.
+bench: build
+	./scripts/postgres-up.sh
+	$(GO) test -run '^$$' -bench . -benchmem ./payment
+	./$(BIN) bench
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecodeSubmission -fuzztime 60s ./claim
+
+clean:
+	rm -rf bin
