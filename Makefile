@@ -28,10 +28,12 @@ vet:
 bench: build
 	./scripts/postgres-up.sh
 	$(GO) test -run '^$$' -bench . -benchmem ./payment
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./payment/drg
 	./$(BIN) bench
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeSubmission -fuzztime 60s ./claim
+	$(GO) test -run '^$$' -fuzz FuzzGroup -fuzztime 60s ./payment/drg
 
 clean:
 	rm -rf bin

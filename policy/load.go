@@ -11,9 +11,12 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"medclaims/payment/drg"
 )
 
 // File names of a bundle.
@@ -302,6 +305,9 @@ func (l *loader) policyJSON(data []byte) {
 	}
 	b.Region = j.str(top, "region", "region", false)
 	b.Grouper = j.str(top, "grouper", "grouper", false)
+	if b.Grouper != "" && !drg.Has(b.Grouper) {
+		j.err("grouper", "no DRG grouper data set %q (available: %s)", b.Grouper, strings.Join(drg.Schemes(), ", "))
+	}
 	b.Schemes = map[string]*Scheme{}
 	if sm := j.obj(top["schemes"], "schemes", true); sm != nil {
 		if len(sm) == 0 {

@@ -84,6 +84,8 @@ func TestErrorsNameFileLineColumn(t *testing.T) {
 			`signups.csv:1:28: unknown column "until"`},
 		{"signup of unknown member", FileSignups, func(s string) string { return s + "M404,H1001,2026-01-01,\n" },
 			"signups.csv:5:1: member_id: unknown member M404"},
+		{"unknown grouper", FilePolicy, func(s string) string { return strings.Replace(s, `"chs-drg-1.1"`, `"chs-drg-9.9"`, 1) },
+			`policy.json:5:14: grouper: no DRG grouper data set "chs-drg-9.9" (available: chs-drg-1.1)`},
 		{"quote error", FileBudgets, func(s string) string { return s + "drg_region,\"150900,2026-04,1\n" },
 			"budgets.csv:5:"},
 	}

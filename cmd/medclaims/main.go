@@ -35,6 +35,9 @@ Commands:
                        empty accumulators; one result JSON per line (stdin without FILE)
   bench                synthetic load: end-to-end claims/s with p50/p99 latency, and pure
                        adjudication claims/s
+  drg group [--trace] [FILE]
+                       CHS-DRG grouping of cases (CSV with the columns of sample_cases.csv);
+                       prints CSV index,mdc,adrg,drg,status (--trace adds the rule trail)
   help                 this text
 
 Environment:
@@ -103,6 +106,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdBench(ctx, rest, std)
 	case "demo":
 		return cmdDemo(ctx, rest, std)
+	case "drg":
+		return cmdDRG(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return fmt.Errorf("unknown command %q", cmd)

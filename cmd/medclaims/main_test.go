@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -227,5 +228,42 @@ func TestDemoExit(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestDRGGroupReproducesSample runs `medclaims drg group` on the national sample cases and
+// compares its CSV with the expected columns.
+func TestDRGGroupReproducesSample(t *testing.T) {
+	src := "../../payment/drg/data/chs-drg-1.1/sample_cases.csv"
+	out, stderr, err := medclaims(t, nil, "drg", "group", src)
+	if err != nil {
+		t.Fatalf("drg group: %v\n%s", err, stderr)
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || strings.Join(got[0], ",") != "index,mdc,adrg,drg,status" {
+		t.Fatalf("%d rows (header %v), want %d", len(got), got[0], len(want))
+	}
+	for i := 1; i < len(want); i++ {
+		w := want[i]
+		exp := []string{w[0], w[10], w[11], w[12], w[13]}
+		if strings.Join(got[i], ",") != strings.Join(exp, ",") {
+			t.Errorf("row %d: got %v, want %v", i, got[i], exp)
+		}
+	}
+	traced, _, err := medclaims(t, nil, "drg", "group", "--trace", src)
+	if err != nil || !strings.Contains(traced, "principal diagnosis") || !strings.HasPrefix(traced, "index,mdc,adrg,drg,status,trace,unknown_codes") {
+		t.Errorf("--trace output: %v\n%.300s", err, traced)
 	}
 }

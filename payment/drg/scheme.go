@@ -1,0 +1,412 @@
+// Package drg is the CHS-DRG grouper: it assigns a case (diagnoses, procedures, sex, age,
+// newborn facts) to an MDC, ADRG and DRG by the national scheme's rules. It is table driven:
+// a scheme version is a data directory (rules.json and code tables, format
+// "chs-drg-rules/1", described in data/chs-drg-1.1/SPEC.md), embedded in the binary; a new
+// version is new data, not new code. It is pure and never touches I/O beyond its data.
+package drg
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"sync"
+)
+
+//go:embed data
+var dataFS embed.FS
+
+const ruleFormat = "chs-drg-rules/1"
+
+// Schemes lists the embedded scheme versions (data directory names), e.g. "chs-drg-1.1".
+func Schemes() []string {
+	entries, _ := fs.ReadDir(dataFS, "data")
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Has reports whether a scheme version is embedded.
+func Has(name string) bool {
+	for _, s := range Schemes() {
+		if s == name {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]*Grouper{}
+)
+
+// Scheme returns the grouper of an embedded scheme version, loading it once per process.
+func Scheme(name string) (*Grouper, error) {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if g, ok := cache[name]; ok {
+		return g, nil
+	}
+	if !Has(name) {
+		return nil, fmt.Errorf("drg: no grouper data for scheme %q (have %v)", name, Schemes())
+	}
+	sub, err := fs.Sub(dataFS, "data/"+name)
+	if err != nil {
+		return nil, err
+	}
+	g, err := Load(sub)
+	if err != nil {
+		return nil, fmt.Errorf("drg: scheme %s: %w", name, err)
+	}
+	g.Name = name
+	cache[name] = g
+	return g, nil
+}
+
+// ---- rules.json ----
+
+type rulesFile struct {
+	Format      string   `json:"format"`
+	Scheme      string   `json:"scheme"`
+	MDCOrder    []string `json:"mdc_order"`
+	NoMDCResult string   `json:"no_mdc_result"`
+	MDCs        []struct {
+		MDC      string    `json:"mdc"`
+		Entry    condJSON  `json:"entry"`
+		Sequence []seqJSON `json:"sequence"`
+	} `json:"mdcs"`
+}
+
+type seqJSON struct {
+	Type      string   `json:"type"`
+	ADRG      string   `json:"adrg"`
+	DRG       string   `json:"drg"`
+	Enabled   bool     `json:"enabled"`
+	Condition condJSON `json:"condition"`
+	Splits    []struct {
+		DRG  string `json:"drg"`
+		Kind string `json:"kind"`
+	} `json:"splits"`
+	Fallback string `json:"fallback"`
+}
+
+type condJSON struct {
+	Kind          string            `json:"kind"`
+	Of            []condJSON        `json:"of"`
+	Codes         []string          `json:"codes"`
+	Tags          []string          `json:"tags"`
+	AnyOf         [][]string        `json:"any_of"`
+	MaxDays       *int              `json:"max_days"`
+	MinG          *int              `json:"min_g"`
+	MaxGExclusive *int              `json:"max_g_exclusive"`
+	Years         *int              `json:"years"`
+	Gender        *int              `json:"gender"`
+	MinRegions    *int              `json:"min_regions"`
+	RegionOf      map[string]string `json:"region_of"`
+}
+
+// Load builds a grouper from a scheme data directory.
+func Load(fsys fs.FS) (*Grouper, error) {
+	raw, err := fs.ReadFile(fsys, "rules.json")
+	if err != nil {
+		return nil, err
+	}
+	var rf rulesFile
+	if err := json.Unmarshal(raw, &rf); err != nil {
+		return nil, fmt.Errorf("rules.json: %w", err)
+	}
+	if rf.Format != ruleFormat {
+		return nil, fmt.Errorf("rules.json: format %q, want %q", rf.Format, ruleFormat)
+	}
+	g := &Grouper{Scheme: rf.Scheme, ids: map[string]int32{}, tables: map[string]int32{}}
+	// Tables first: they intern most codes.
+	or, err := readPairs(fsys, "or_procedures.csv")
+	if err != nil {
+		return nil, err
+	}
+	orCodes := make([]string, len(or))
+	for i, p := range or {
+		orCodes[i] = p[0]
+	}
+	cc, err := readPairs(fsys, "cc.csv")
+	if err != nil {
+		return nil, err
+	}
+	mcc, err := readPairs(fsys, "mcc.csv")
+	if err != nil {
+		return nil, err
+	}
+	cce, err := readPairs(fsys, "cce.csv")
+	if err != nil {
+		return nil, err
+	}
+	for _, set := range [][][2]string{cc, mcc, cce} {
+		for _, p := range set {
+			g.intern(p[0])
+		}
+	}
+	for _, c := range orCodes {
+		g.intern(c)
+	}
+	mdcIndex := map[string]int{}
+	for _, m := range rf.MDCs {
+		mdcIndex[m.MDC] = len(g.mdcs)
+		cm := mdc{name: m.MDC}
+		if cm.entry, err = g.compile(m.Entry); err != nil {
+			return nil, fmt.Errorf("rules.json: %s entry: %w", m.MDC, err)
+		}
+		for _, it := range m.Sequence {
+			item := seqItem{qy: it.Type == "qy", enabled: it.Enabled, adrg: it.ADRG, code: it.DRG}
+			switch it.Type {
+			case "qy", "adrg":
+			default:
+				return nil, fmt.Errorf("rules.json: %s: unknown sequence item type %q", m.MDC, it.Type)
+			}
+			if item.cond, err = g.compile(it.Condition); err != nil {
+				return nil, fmt.Errorf("rules.json: %s %s: %w", m.MDC, it.ADRG, err)
+			}
+			for _, s := range it.Splits {
+				k, ok := map[string]splitKind{"mcc": splitMCC, "cc_or_mcc": splitCCorMCC, "always": splitAlways}[s.Kind]
+				if !ok {
+					return nil, fmt.Errorf("rules.json: %s %s: unknown split kind %q", m.MDC, it.ADRG, s.Kind)
+				}
+				item.splits = append(item.splits, split{drg: s.DRG, kind: k})
+			}
+			if it.Fallback != "" {
+				item.fallback = it.Fallback
+			}
+			cm.seq = append(cm.seq, item)
+		}
+		g.mdcs = append(g.mdcs, cm)
+	}
+	// Evaluate in mdc_order (SPEC.md §3), which is not the file order necessarily.
+	if len(rf.MDCOrder) > 0 {
+		ordered := make([]mdc, 0, len(rf.MDCOrder))
+		for _, name := range rf.MDCOrder {
+			i, ok := mdcIndex[name]
+			if !ok {
+				return nil, fmt.Errorf("rules.json: mdc_order names %s, which has no rules", name)
+			}
+			ordered = append(ordered, g.mdcs[i])
+		}
+		g.mdcs = ordered
+	}
+	g.noMDC = rf.NoMDCResult
+	// CC / MCC / CCE tables indexed by code id, after every code is interned.
+	g.n = int32(len(g.ids))
+	g.ccTable = g.tableIndex(cc)
+	g.mccTable = g.tableIndex(mcc)
+	g.cceTable = g.tableIndex(cce)
+	g.or = g.bitset(orCodes)
+	for i := range g.mdcs {
+		g.finish(&g.mdcs[i].entry)
+		for j := range g.mdcs[i].seq {
+			g.finish(&g.mdcs[i].seq[j].cond)
+		}
+	}
+	if g.diagNames, err = readNames(fsys, "diagnoses.csv"); err != nil {
+		return nil, err
+	}
+	if g.procNames, err = readNames(fsys, "procedures.csv"); err != nil {
+		return nil, err
+	}
+	if g.drgNames, err = readNames(fsys, "drg.csv"); err != nil {
+		return nil, err
+	}
+	for _, p := range or {
+		if _, ok := g.procNames[p[0]]; !ok {
+			g.procNames[p[0]] = p[1]
+		}
+	}
+	return g, nil
+}
+
+func (g *Grouper) intern(code string) int32 {
+	if id, ok := g.ids[code]; ok {
+		return id
+	}
+	id := int32(len(g.ids))
+	g.ids[code] = id
+	g.codes = append(g.codes, code)
+	return id
+}
+
+func (g *Grouper) tableID(t string) int32 {
+	if id, ok := g.tables[t]; ok {
+		return id
+	}
+	id := int32(len(g.tables))
+	g.tables[t] = id
+	g.tableNames = append(g.tableNames, t)
+	return id
+}
+
+// tableIndex maps code id → exclusion table id (-1: no row).
+func (g *Grouper) tableIndex(rows [][2]string) []int32 {
+	idx := make([]int32, g.n)
+	for i := range idx {
+		idx[i] = -1
+	}
+	for _, r := range rows {
+		id := g.ids[r[0]]
+		if idx[id] == -1 { // first row wins; the tables repeat no code
+			idx[id] = g.tableID(r[1])
+		}
+	}
+	return idx
+}
+
+// compile turns a JSON condition into a cond, interning its codes; bitsets are sized in
+// finish, once every code is known.
+func (g *Grouper) compile(c condJSON) (cond, error) {
+	k, ok := kindNames[c.Kind]
+	if !ok {
+		return cond{}, fmt.Errorf("unknown condition kind %q", c.Kind)
+	}
+	out := cond{kind: k, codes: c.Codes}
+	for _, code := range c.Codes {
+		g.intern(code)
+	}
+	need := func(p *int, name string) (int, error) {
+		if p == nil {
+			return 0, fmt.Errorf("%s needs %s", c.Kind, name)
+		}
+		return *p, nil
+	}
+	var err error
+	switch k {
+	case kAll:
+		for _, sub := range c.Of {
+			sc, err := g.compile(sub)
+			if err != nil {
+				return cond{}, err
+			}
+			out.of = append(out.of, sc)
+		}
+	case kAgeDaysAtMost:
+		out.n, err = need(c.MaxDays, "max_days")
+	case kAgeYearsEquals:
+		out.n, err = need(c.Years, "years")
+	case kGenderEquals:
+		out.n, err = need(c.Gender, "gender")
+	case kBirthWeightIn:
+		out.minG, out.maxG = c.MinG, c.MaxGExclusive
+	case kTraumaRegions:
+		out.n, err = need(c.MinRegions, "min_regions")
+		out.regionOf = map[int32]int{}
+		regions := map[string]int{}
+		for code, region := range c.RegionOf {
+			r, ok := regions[region]
+			if !ok {
+				r = len(regions)
+				regions[region] = r
+				out.regionNames = append(out.regionNames, region)
+			}
+			out.regionOf[g.intern(code)] = r
+		}
+		if len(regions) > 64 {
+			return cond{}, errors.New("trauma_regions_at_least: more than 64 regions")
+		}
+	case kProcTagCombo:
+		if len(c.Tags) != len(c.Codes) {
+			return cond{}, errors.New("proc_tag_combo: codes and tags differ in length")
+		}
+		tagIndex := map[string]int{}
+		for _, t := range c.Tags {
+			if _, ok := tagIndex[t]; !ok {
+				tagIndex[t] = len(tagIndex)
+				out.tagNames = append(out.tagNames, t)
+			}
+		}
+		if len(tagIndex) > 64 {
+			return cond{}, errors.New("proc_tag_combo: more than 64 tags")
+		}
+		out.tagOf = map[int32]uint64{}
+		for i, code := range c.Codes {
+			id := g.intern(code)
+			if _, seen := out.tagOf[id]; !seen { // the smallest index wins
+				out.tagOf[id] = 1 << tagIndex[c.Tags[i]]
+			}
+		}
+		for _, combo := range c.AnyOf {
+			var mask uint64
+			for _, t := range combo {
+				i, ok := tagIndex[t]
+				if !ok {
+					// A tag no code carries can never be present: the combination never holds.
+					mask = ^uint64(0)
+					break
+				}
+				mask |= 1 << i
+			}
+			out.anyOf = append(out.anyOf, mask)
+		}
+	}
+	return out, err
+}
+
+// finish builds the bitsets of a compiled condition tree.
+func (g *Grouper) finish(c *cond) {
+	if len(c.codes) > 0 {
+		c.set = g.bitset(c.codes)
+	}
+	for i := range c.of {
+		g.finish(&c.of[i])
+	}
+}
+
+func (g *Grouper) bitset(codes []string) bitset {
+	b := make(bitset, (len(g.ids)+63)/64)
+	for _, code := range codes {
+		if id, ok := g.ids[code]; ok {
+			b[id>>6] |= 1 << (uint(id) & 63)
+		}
+	}
+	return b
+}
+
+func readPairs(fsys fs.FS, name string) ([][2]string, error) {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bytes.NewReader(b))
+	r.FieldsPerRecord = 2
+	if _, err := r.Read(); err != nil {
+		return nil, fmt.Errorf("%s: header: %w", name, err)
+	}
+	var out [][2]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, [2]string{rec[0], rec[1]})
+	}
+}
+
+func readNames(fsys fs.FS, name string) (map[string]string, error) {
+	pairs, err := readPairs(fsys, name)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p[0]] = p[1]
+	}
+	return m, nil
+}
