@@ -140,8 +140,10 @@ func (r *reader) claim(m map[string]any, pre string) Claim {
 			r.bad(pre+"newborn", "must be an object")
 		} else {
 			c.Newborn = &Newborn{
-				AgeDays:      r.integer(nb, "age_days", pre+"newborn.age_days", 0, 365),
-				BirthWeightG: r.integer(nb, "birth_weight_g", pre+"newborn.birth_weight_g", 1, 10000),
+				AgeDays:        r.integer(nb, "age_days", pre+"newborn.age_days", 0, 365),
+				HasAgeDays:     nb["age_days"] != nil,
+				BirthWeightG:   r.integer(nb, "birth_weight_g", pre+"newborn.birth_weight_g", 1, 10000),
+				HasBirthWeight: nb["birth_weight_g"] != nil,
 			}
 		}
 	}

@@ -75,10 +75,12 @@ type Line struct {
 	hasQty, hasPrice, hasAmount bool // present and well formed
 }
 
-// Newborn carries the newborn facts used by DRG grouping.
+// Newborn carries the newborn facts used by DRG grouping; Has* tell which were given.
 type Newborn struct {
-	AgeDays      int
-	BirthWeightG int
+	AgeDays        int
+	HasAgeDays     bool
+	BirthWeightG   int
+	HasBirthWeight bool
 }
 
 // Referral is the referral a stay arrived with.

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
+	"medclaims/payment/drg"
 	"medclaims/policy"
 )
 
@@ -28,12 +29,18 @@ type Input struct {
 	ReferralSource *policy.Provider
 	// ChainDeductible is the deductible paid along the approved referral chain (§9.14).
 	ChainDeductible decimal.Decimal
+	// Dir answers signup questions for capitation (nil: no signups).
+	Dir Directory
+	// Grouper is the bundle's DRG grouper (nil when its data set is missing).
+	Grouper *drg.Grouper
 }
 
 // Priced is the outcome of adjudicating a valid claim.
 type Priced struct {
 	Result claim.Result // amounts, method, reasons, explanation (ids and times set by the caller)
 	Deltas []Delta      // accumulator changes this claim posts
+	// Capitation is the fund share recorded as capitation consumption (capitation visits).
+	Capitation decimal.Decimal
 }
 
 // Adjudicate prices a claim that passed validation: eligible amount (§3), member cost
@@ -43,7 +50,19 @@ func Adjudicate(in Input) Priced {
 	scheme := b.Schemes[m.Scheme]
 	ex := &explainer{steps: make([]claim.Step, 0, 14+len(c.Lines)), amounts: make([]claim.Money, 0, 14+len(c.Lines))}
 	var reasons []claim.Reason
-	ex.add("method", "fee-for-service (按项目): priced item by item; the provider is paid the fund share", nil)
+	sel := selectMethod(in)
+	ex.add("method", sel.why, nil)
+	if sel.group != nil {
+		for _, t := range sel.group.Trace {
+			ex.add("grouping", t, nil)
+		}
+		for _, u := range sel.group.Unknown {
+			ex.add("grouping", "unknown code: "+u, nil)
+		}
+	}
+	if sel.exception != "" {
+		reasons = append(reasons, claim.Reason{Code: claim.ReasonDRGException, Message: sel.exception + "; priced fee-for-service (特例单议)"})
+	}
 
 	// §3 eligible amount.
 	eligibleRaw := zero
@@ -268,16 +287,19 @@ func Adjudicate(in Input) Priced {
 	ex.add("fund_total", "fund total = basic "+money(basic)+" + critical "+money(critical)+" + assistance "+money(assistance), fund)
 	ex.add("member_pays", "member pays = total "+num(total)+" − fund total "+money(fund), memberPays)
 
-	// §6 provider payment (ffs): the fund pays the provider its share.
-	ex.add("provider_payment", "fee-for-service: fund to provider = fund total", fund)
+	// §6 provider payment by the selected method.
+	ps := pricedProvider(in, sel, fund, memberPays, ex)
 
 	am := [...]claim.Money{{Decimal: total}, {Decimal: eligible}, {Decimal: selfPay}, {Decimal: D}, {Decimal: basic},
-		{Decimal: critical}, {Decimal: assistance}, {Decimal: fund}, {Decimal: memberPays}, {Decimal: fund}}
+		{Decimal: critical}, {Decimal: assistance}, {Decimal: fund}, {Decimal: memberPays}, {Decimal: *ps.fundToProvider}}
 	r := claim.Result{
-		Status: claim.StatusAdjudicated, Reasons: reasons, Method: "ffs",
+		Status: claim.StatusAdjudicated, Reasons: reasons, Method: sel.method, DRG: ps.drgInfo,
 		Total: &am[0], Eligible: &am[1], SelfPay: &am[2], Deductible: &am[3], Basic: &am[4], Critical: &am[5],
 		Assistance: &am[6], FundTotal: &am[7], MemberPays: &am[8], FundToProvider: &am[9],
 		Explanation: ex.steps, PolicyVersion: b.Version,
+	}
+	if ps.standard != nil {
+		r.Standard, r.ProviderMargin = claim.M(*ps.standard), claim.M(*ps.margin)
 	}
 	deltas := make([]Delta, 0, 8)
 	if inpatient {
@@ -288,7 +310,7 @@ func Adjudicate(in Input) Priced {
 			deltas = append(deltas, d)
 		}
 	}
-	return Priced{Result: r, Deltas: deltas}
+	return Priced{Result: r, Deltas: deltas, Capitation: ps.capitation}
 }
 
 func levelKind(level int) Kind {

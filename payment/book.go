@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
+	"medclaims/payment/drg"
 	"medclaims/policy"
 )
 
@@ -27,6 +28,10 @@ type Record struct {
 	// VoidResult is the result emitted when the version was voided (nil while active).
 	VoidResult *claim.Result
 	Deltas     []Delta
+	// Period is the claim's settlement month (YYYY-MM of the discharge or service date).
+	Period string
+	// Capitation is the fund share recorded as the provider's capitation consumption.
+	Capitation decimal.Decimal
 }
 
 // Current is the result that stands for this version now: the void result once voided.
@@ -42,10 +47,12 @@ func (r *Record) Active() bool {
 	return r.Status == claim.StatusAdjudicated || r.Status == claim.StatusHeld
 }
 
-// Directory gives the providers and members as they stand when a claim is processed.
+// Directory gives the providers, members and primary-care signups as they stand when a
+// claim is processed.
 type Directory interface {
 	Provider(id string) (*policy.Provider, bool)
 	Member(id string) (*policy.Member, bool)
+	Signup(memberID, providerID string, date time.Time) (policy.Signup, bool)
 }
 
 // BundleDirectory serves providers and members from one bundle (the offline price path).
@@ -61,6 +68,11 @@ func (d BundleDirectory) Provider(id string) (*policy.Provider, bool) {
 func (d BundleDirectory) Member(id string) (*policy.Member, bool) {
 	m, ok := d.Bundle.Members[id]
 	return m, ok
+}
+
+// Signup finds the member's signup with the provider covering date in the bundle.
+func (d BundleDirectory) Signup(memberID, providerID string, date time.Time) (policy.Signup, bool) {
+	return d.Bundle.SignupOn(memberID, providerID, date)
 }
 
 // Policies are the loaded policy versions; a claim is priced by the version in force on
@@ -85,6 +97,21 @@ func (ps Policies) InForce(date time.Time) *policy.Bundle {
 	return in
 }
 
+// ProviderEntry is a provider-ledger entry: capitation consumption of a claim version in
+// its settlement period (negative when reversed by a void).
+type ProviderEntry struct {
+	ProviderID string
+	Period     string
+	Kind       string // capitation_consumption
+	Amount     decimal.Decimal
+	Key        claim.Key
+	Version    int
+	Reversal   bool
+}
+
+// KindCapitationConsumption is the provider-ledger kind of capitation consumption.
+const KindCapitationConsumption = "capitation_consumption"
+
 // Entry is one ledger entry: an accumulator change caused by a claim version.
 type Entry struct {
 	MemberID string
@@ -105,6 +132,8 @@ type Effect struct {
 	Voided *Record
 	// Entries are the ledger entries posted (reversals first).
 	Entries []Entry
+	// ProviderEntries are the provider-ledger entries posted (reversals first).
+	ProviderEntries []ProviderEntry
 	// Replayed is true when Result is a stored result returned again (idempotent resubmission).
 	Replayed bool
 }
@@ -118,6 +147,27 @@ type Book struct {
 	Claims   map[claim.Key]*Record
 	Totals   map[MemberYear]*Totals
 	Now      func() time.Time
+
+	groupers map[string]*drg.Grouper
+}
+
+// grouper returns the bundle's DRG grouper (nil when its data set is missing).
+func (bk *Book) grouper(name string) *drg.Grouper {
+	if name == "" {
+		name = drg.Default
+	}
+	if g, ok := bk.groupers[name]; ok {
+		return g
+	}
+	g, err := drg.Scheme(name)
+	if err != nil {
+		g = nil
+	}
+	if bk.groupers == nil {
+		bk.groupers = map[string]*drg.Grouper{}
+	}
+	bk.groupers[name] = g
+	return g
 }
 
 // NewBook returns an empty book.
@@ -202,7 +252,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	}
 	year := date.Year()
 	t := bk.totals(m.ID, year)
-	in := Input{Claim: c, Bundle: bundle, Provider: p, Member: m, Totals: *t}
+	in := Input{Claim: c, Bundle: bundle, Provider: p, Member: m, Totals: *t, Dir: bk.Dir, Grouper: bk.grouper(bundle.Grouper)}
 	if c.ApprovedReferral() {
 		in.ReferralSource, _ = bk.Dir.Provider(c.Referral.FromProviderID)
 		in.ChainDeductible = bk.chainDeductible(c)
@@ -215,12 +265,17 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 		r.Reasons = []claim.Reason{}
 	}
 	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
-		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: r, Deltas: priced.Deltas}
+		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: r, Deltas: priced.Deltas,
+		Period: date.Format("2006-01"), Capitation: priced.Capitation}
 	t.Apply(priced.Deltas)
 	bk.Claims[rec.Key] = rec
 	eff := Effect{Result: r, New: rec}
 	for _, d := range priced.Deltas {
 		eff.Entries = append(eff.Entries, Entry{MemberID: m.ID, Year: year, Key: rec.Key, Version: version, Delta: d})
+	}
+	if !rec.Capitation.IsZero() {
+		eff.ProviderEntries = append(eff.ProviderEntries, ProviderEntry{ProviderID: rec.Key.ProviderID, Period: rec.Period,
+			Kind: KindCapitationConsumption, Amount: rec.Capitation, Key: rec.Key, Version: version})
 	}
 	return eff
 }
@@ -328,6 +383,10 @@ func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, 
 	for _, d := range rev {
 		eff.Entries = append(eff.Entries, Entry{MemberID: rec.MemberID, Year: rec.Year, Key: rec.Key, Version: rec.Version, Reversal: true, Delta: d})
 	}
+	if !rec.Capitation.IsZero() {
+		eff.ProviderEntries = append(eff.ProviderEntries, ProviderEntry{ProviderID: rec.Key.ProviderID, Period: rec.Period,
+			Kind: KindCapitationConsumption, Amount: rec.Capitation.Neg(), Key: rec.Key, Version: rec.Version, Reversal: true})
+	}
 	return eff
 }
 
@@ -358,6 +417,7 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 	}
 	eff.Voided = voided.Voided
 	eff.Entries = append(voided.Entries, eff.Entries...)
+	eff.ProviderEntries = append(voided.ProviderEntries, eff.ProviderEntries...)
 	return eff
 }
 

@@ -220,7 +220,10 @@ func TestCostSharing(t *testing.T) {
 					}
 				}
 				fund := eff.Result.Basic.Dec().Add(eff.Result.Critical.Dec()).Add(eff.Result.Assistance.Dec())
-				if !fund.Equal(eff.Result.FundToProvider.Dec()) {
+				if !fund.Equal(eff.Result.FundTotal.Dec()) {
+					t.Errorf("step %d: fund_total %s ≠ basic + critical + assistance %s", i, eff.Result.FundTotal.Dec(), fund)
+				}
+				if eff.Result.Method == MethodFFS && !fund.Equal(eff.Result.FundToProvider.Dec()) {
 					t.Errorf("step %d: ffs fund_to_provider %s ≠ fund total %s", i, eff.Result.FundToProvider.Dec(), fund)
 				}
 			}

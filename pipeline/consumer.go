@@ -334,8 +334,12 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 		if err != nil {
 			return err
 		}
+		signups, err := tx.Signups(ctx, members)
+		if err != nil {
+			return err
+		}
 		tLoad := time.Now()
-		book := &payment.Book{Policies: policies, Dir: mapDirectory{provs, mems}, Claims: recs, Totals: totals,
+		book := &payment.Book{Policies: policies, Dir: mapDirectory{provs, mems, signups}, Claims: recs, Totals: totals,
 			Now: func() time.Time { return now }}
 		var outs []store.Outcome
 		for _, it := range items {
@@ -427,10 +431,15 @@ func (a *Adjudicator) retry(ctx context.Context, what string, fn func() error) e
 	}
 }
 
-// mapDirectory serves the providers and members read for a batch.
+// mapDirectory serves the providers, members and signups read for a batch.
 type mapDirectory struct {
 	providers map[string]*policy.Provider
 	members   map[string]*policy.Member
+	signups   []policy.Signup
+}
+
+func (d mapDirectory) Signup(memberID, providerID string, date time.Time) (policy.Signup, bool) {
+	return policy.FindSignup(d.signups, memberID, providerID, date)
 }
 
 func (d mapDirectory) Provider(id string) (*policy.Provider, bool) {

@@ -355,6 +355,31 @@ func TestPriceMatchesKafka(t *testing.T) {
 	if mismatches > 0 {
 		t.Errorf("%d of %d results differ", mismatches, len(items))
 	}
+	// The batch mixes every payment method.
+	methods := map[string]int{}
+	for _, line := range got {
+		for _, m := range []string{" drg ", " disease ", " bed_day ", " capitation ", " ffs "} {
+			if strings.Contains(line, m) {
+				methods[strings.TrimSpace(m)]++
+			}
+		}
+	}
+	if len(methods) != 5 {
+		t.Errorf("methods in the batch: %v, want all five", methods)
+	}
+	t.Logf("methods: %v", methods)
+	// Stored amounts equal the published ones.
+	var stored, published int
+	e.st.DB().Get(&stored, `SELECT count(*) FROM claim_results r JOIN submissions s
+		ON s.provider_id = r.provider_id AND s.claim_id = r.claim_id AND s.version = r.version AND s.result_ref = 'result'
+		WHERE r.fund_to_provider = (r.result->>'fund_to_provider')::numeric
+		  AND r.member_pays = (r.result->>'member_pays')::numeric
+		  AND r.standard IS NOT DISTINCT FROM (r.result->>'standard')::numeric
+		  AND r.method = r.result->>'method'`)
+	e.st.DB().Get(&published, `SELECT count(*) FROM submissions WHERE result_ref = 'result'`)
+	if stored != published || stored == 0 {
+		t.Errorf("stored columns agree with the stored result for %d of %d adjudications", stored, published)
+	}
 }
 
 func priceLine(r claim.Result) string {
@@ -364,6 +389,14 @@ func priceLine(r claim.Result) string {
 		}
 		return m.StringFixed(2)
 	}
-	return fmt.Sprintf("%s/%s %s %v %s %s %s %s %s %s %s %s", r.ProviderID, r.ClaimID, r.Status, r.ReasonCodes(), f(r.Total), f(r.Eligible),
-		f(r.Deductible), f(r.Basic), f(r.Critical), f(r.Assistance), f(r.MemberPays), f(r.FundToProvider))
+	drg := "-"
+	if r.DRG != nil {
+		drg = r.DRG.DRG + "/" + r.DRG.Outlier
+		if r.DRG.Points != nil {
+			drg += "/" + r.DRG.Points.StringFixed(4)
+		}
+	}
+	return fmt.Sprintf("%s/%s %s %v %s %s %s %s %s %s %s %s %s %s %s %s", r.ProviderID, r.ClaimID, r.Status, r.ReasonCodes(), r.Method, drg,
+		f(r.Total), f(r.Eligible), f(r.Deductible), f(r.Basic), f(r.Critical), f(r.Assistance), f(r.MemberPays),
+		f(r.Standard), f(r.FundToProvider), f(r.ProviderMargin))
 }

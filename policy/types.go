@@ -38,6 +38,8 @@ type Bundle struct {
 	Signups     []Signup
 	Budgets     []Budget
 
+	diseaseIndex map[diseaseKey]int // (principal, main procedure or "", level) → DiseaseFees index
+
 	// Files holds the bundle's files as read, so the bundle can be stored and reloaded.
 	Files map[string][]byte
 	// Hash identifies the bundle's content (sha256 over file names and bytes).
@@ -251,12 +253,61 @@ func (m *Member) EnrolledOn(date time.Time) bool {
 	return true
 }
 
-// SignedWith reports whether the member's primary-care signup with provider covers date.
-func (b *Bundle) SignedWith(memberID, providerID string, date time.Time) bool {
-	for _, s := range b.Signups {
-		if s.MemberID == memberID && s.ProviderID == providerID && !date.Before(s.From) && (s.To.IsZero() || !date.After(s.To)) {
-			return true
+
+type diseaseKey struct {
+	dx, proc string
+	level    int
+}
+
+// DiseaseFeeFor finds the per-disease fee of (principal diagnosis, main procedure, level):
+// a row with the exact main procedure wins over an any-procedure row (POLICY.md §9.23).
+func (b *Bundle) DiseaseFeeFor(dx, mainProc string, level int) (DiseaseFee, bool) {
+	if b.diseaseIndex == nil {
+		b.indexDiseaseFees()
+	}
+	if dx == "" {
+		return DiseaseFee{}, false
+	}
+	if mainProc != "" {
+		if i, ok := b.diseaseIndex[diseaseKey{dx, mainProc, level}]; ok {
+			return b.DiseaseFees[i], true
 		}
 	}
-	return false
+	if i, ok := b.diseaseIndex[diseaseKey{dx, "", level}]; ok {
+		return b.DiseaseFees[i], true
+	}
+	return DiseaseFee{}, false
+}
+
+func (b *Bundle) indexDiseaseFees() {
+	b.diseaseIndex = make(map[diseaseKey]int, len(b.DiseaseFees))
+	for i, f := range b.DiseaseFees {
+		b.diseaseIndex[diseaseKey{f.PrincipalDx, f.MainProcedure, f.Level}] = i
+	}
+}
+
+// SignupOn returns the member's signup with the provider that covers date, if any.
+func (b *Bundle) SignupOn(memberID, providerID string, date time.Time) (Signup, bool) {
+	return FindSignup(b.Signups, memberID, providerID, date)
+}
+
+// FindSignup returns the signup of the member with the provider covering date (inclusive).
+func FindSignup(signups []Signup, memberID, providerID string, date time.Time) (Signup, bool) {
+	for _, s := range signups {
+		if s.MemberID == memberID && s.ProviderID == providerID && !date.Before(s.From) && (s.To.IsZero() || !date.After(s.To)) {
+			return s, true
+		}
+	}
+	return Signup{}, false
+}
+
+// HighOutlierThreshold returns T(RW): the threshold of the first band whose rw_up_to is
+// null or at least rw.
+func (d *DRGParams) HighOutlierThreshold(rw decimal.Decimal) (decimal.Decimal, bool) {
+	for _, h := range d.HighOutlier {
+		if h.RWUpTo == nil || !rw.GreaterThan(*h.RWUpTo) {
+			return h.Threshold, true
+		}
+	}
+	return decimal.Zero, false
 }

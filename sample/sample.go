@@ -70,6 +70,12 @@ func SyntheticBundle(n int) (*policy.Bundle, error) {
 		fmt.Fprintf(&b, "%s,%s,150900,1960-01-01,%s,,%s,%s,,\n", SyntheticMember(i), scheme, []string{"M", "F"}[i%2], poverty, assist)
 	}
 	files[policy.FileMembers] = b.Bytes()
+	var su bytes.Buffer
+	su.Write(files[policy.FileSignups])
+	for i := 4; i <= n; i += 4 { // every fourth member signed up with H1001 for capitation
+		fmt.Fprintf(&su, "%s,H1001,2026-01-01,\n", SyntheticMember(i))
+	}
+	files[policy.FileSignups] = su.Bytes()
 	return policy.FromFiles(files)
 }
 
@@ -82,7 +88,21 @@ var synthItems = []struct{ code, cat, price string }{
 	{"PRC02", "procedure", "4200.00"}, {"SRV01", "service", "30.00"}, {"TCM01", "tcm", "45.00"}, {"MAT01", "material", "6500.00"},
 }
 
-var synthProviders = []string{"H1001", "H1002", "H2001", "H3001", "H3002"}
+// synthStays are inpatient case templates: provider, ward, diagnoses, procedures. With the
+// sample bundle they are priced by DRG (FM19, GZ13, ES15, KS15), per disease, per bed-day
+// and fee-for-service.
+var synthStays = []struct{ provider, ward, dx, px string }{
+	{"H3001", "general", `"T82.810","F60.302"`, `"36.0700x004"`},
+	{"H2001", "general", `"K22.301","K11.901","E11.900"`, `"96.0800x005"`},
+	{"H3001", "general", `"A15.500x011","K31.600x004"`, ``},
+	{"H3001", "general", `"E10.600x042"`, `"14.5905"`},
+	{"H3001", "general", `"K35.800"`, `"47.0901"`},
+	{"H2001", "general", `"K35.800"`, `"47.0901"`},
+	{"H3002", "psychiatric", `"F20.000"`, ``},
+	{"H1002", "general", `"J18.900"`, ``},
+}
+
+var synthVisits = []string{"H1001", "H1001", "H2001", "H1002"}
 
 // Synthetic generates n valid claims (JSON objects) over members S0000001…S<members>,
 // inpatient and outpatient, 2026 dates, deterministic for a seed.
@@ -91,7 +111,6 @@ func Synthetic(n, members int, seed uint64) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
 		m := SyntheticMember(1 + r.IntN(members))
-		p := synthProviders[r.IntN(len(synthProviders))]
 		month, day := 1+r.IntN(10), 1+r.IntN(20)
 		start := fmt.Sprintf("2026-%02d-%02d", month, day)
 		var buf bytes.Buffer
@@ -99,15 +118,16 @@ func Synthetic(n, members int, seed uint64) [][]byte {
 		inpatient := r.IntN(3) > 0
 		end := start
 		if inpatient {
-			end = fmt.Sprintf("2026-%02d-%02d", month, day+1+r.IntN(8))
-		}
-		fmt.Fprintf(&buf, `{"claim_id":"%s-SYN-%d-%08d","provider_id":"%s","member_id":"%s",`, p, seed, i, p, m)
-		if inpatient {
-			fmt.Fprintf(&buf, `"care_type":"inpatient","ward_type":"general","admitted":"%s","discharged":"%s","emergency":%t,`, start, end, r.IntN(4) == 0)
+			st := synthStays[r.IntN(len(synthStays))]
+			end = fmt.Sprintf("2026-%02d-%02d", month, day+3+r.IntN(8))
+			fmt.Fprintf(&buf, `{"claim_id":"%s-SYN-%d-%08d","provider_id":"%s","member_id":"%s",`, st.provider, seed, i, st.provider, m)
+			fmt.Fprintf(&buf, `"care_type":"inpatient","ward_type":"%s","admitted":"%s","discharged":"%s","emergency":%t,`, st.ward, start, end, r.IntN(4) == 0)
+			fmt.Fprintf(&buf, `"diagnoses":[%s],"procedures":[%s],"lines":[`, st.dx, st.px)
 		} else {
-			fmt.Fprintf(&buf, `"care_type":"outpatient","service_date":"%s",`, start)
+			p := synthVisits[r.IntN(len(synthVisits))]
+			fmt.Fprintf(&buf, `{"claim_id":"%s-SYN-%d-%08d","provider_id":"%s","member_id":"%s",`, p, seed, i, p, m)
+			fmt.Fprintf(&buf, `"care_type":"outpatient","service_date":"%s","diagnoses":["J06.900"],"lines":[`, start)
 		}
-		buf.WriteString(`"diagnoses":["K35.800"],"lines":[`)
 		total := 0
 		for l := 0; l < nLines; l++ {
 			it := synthItems[r.IntN(len(synthItems))]

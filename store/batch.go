@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -116,7 +117,8 @@ func (b *Batch) Claims(ctx context.Context, keys []claim.Key) (map[claim.Key]*pa
 		)
 		SELECT DISTINCT ON (r.provider_id, r.claim_id)
 			r.provider_id, r.claim_id, r.version, r.member_id, r.status, r.content_hash, r.year, r.care_type,
-			r.deductible::text, r.ref_provider_id, r.ref_claim_id, r.ref_direction, r.ref_approved, r.deltas, r.result, r.voided_result
+			r.deductible::text, r.ref_provider_id, r.ref_claim_id, r.ref_direction, r.ref_approved, r.deltas, r.result, r.voided_result,
+			r.period, r.capitation::text
 		FROM claim_results r JOIN (SELECT DISTINCT provider_id, claim_id FROM want) w
 		  ON r.provider_id = w.provider_id AND r.claim_id = w.claim_id
 		ORDER BY r.provider_id, r.claim_id, r.version DESC`, pq.Array(ps), pq.Array(cs))
@@ -126,15 +128,16 @@ func (b *Batch) Claims(ctx context.Context, keys []claim.Key) (map[claim.Key]*pa
 	defer rows.Close()
 	for rows.Next() {
 		rec := &payment.Record{}
-		var ded, refP, refC, refD string
+		var ded, refP, refC, refD, capitation string
 		var refA bool
 		var deltas, result []byte
 		var voided []byte
 		if err := rows.Scan(&rec.Key.ProviderID, &rec.Key.ClaimID, &rec.Version, &rec.MemberID, &rec.Status, &rec.ContentHash,
-			&rec.Year, &rec.CareType, &ded, &refP, &refC, &refD, &refA, &deltas, &result, &voided); err != nil {
+			&rec.Year, &rec.CareType, &ded, &refP, &refC, &refD, &refA, &deltas, &result, &voided, &rec.Period, &capitation); err != nil {
 			return nil, err
 		}
 		rec.Deductible = decimal.RequireFromString(ded)
+		rec.Capitation = decimal.RequireFromString(capitation)
 		if refP != "" || refC != "" || refD != "" || refA {
 			rec.Referral = &claim.Referral{FromProviderID: refP, FromClaimID: refC, Direction: refD, Approved: refA}
 		}
@@ -240,7 +243,9 @@ func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
 	var newRecs, voided []*payment.Record
 	var newJSON [][]byte
 	var entries []payment.Entry
+	var pentries []payment.ProviderEntry
 	for _, o := range outs {
+		pentries = append(pentries, o.Effect.ProviderEntries...)
 		if r := o.Effect.New; r != nil {
 			created[vk{r.Key, r.Version}] = r
 			newRecs = append(newRecs, r)
@@ -265,7 +270,82 @@ func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
 			return fmt.Errorf("void claim %s/%s v%d: %w", r.Key.ProviderID, r.Key.ClaimID, r.Version, err)
 		}
 	}
-	return b.saveLedger(ctx, entries, now)
+	if err := b.saveLedger(ctx, entries, now); err != nil {
+		return err
+	}
+	return b.saveProviderLedger(ctx, pentries, now)
+}
+
+func (b *Batch) saveProviderLedger(ctx context.Context, entries []payment.ProviderEntry, now time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	n := len(entries)
+	prov, period, kind, amt, cid := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ver := make([]int64, n)
+	rev := make([]bool, n)
+	type tk struct{ p, period, kind string }
+	sums := map[tk]decimal.Decimal{}
+	var keys []tk
+	for i, e := range entries {
+		prov[i], period[i], kind[i], amt[i], cid[i], ver[i], rev[i] = e.ProviderID, e.Period, e.Kind, e.Amount.String(), e.Key.ClaimID, int64(e.Version), e.Reversal
+		k := tk{e.ProviderID, e.Period, e.Kind}
+		if _, seen := sums[k]; !seen {
+			keys = append(keys, k)
+		}
+		sums[k] = sums[k].Add(e.Amount)
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO provider_ledger (provider_id, period, kind, amount, claim_id, version, reversal, created_at)
+		SELECT p, pe, k, a::numeric, c, v, r, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::bool[])
+		  AS x(p, pe, k, a, c, v, r)`,
+		pq.Array(prov), pq.Array(period), pq.Array(kind), pq.Array(amt), pq.Array(cid), pq.Array(ver), pq.Array(rev), now); err != nil {
+		return fmt.Errorf("save provider ledger: %w", err)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].p != keys[j].p {
+			return keys[i].p < keys[j].p
+		}
+		if keys[i].period != keys[j].period {
+			return keys[i].period < keys[j].period
+		}
+		return keys[i].kind < keys[j].kind
+	})
+	tp, tpe, tkd, ta := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		tp[i], tpe[i], tkd[i], ta[i] = k.p, k.period, k.kind, sums[k].String()
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO provider_totals (provider_id, period, kind, amount)
+		SELECT p, pe, k, a::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(p, pe, k, a)
+		ON CONFLICT (provider_id, period, kind) DO UPDATE SET amount = provider_totals.amount + EXCLUDED.amount`,
+		pq.Array(tp), pq.Array(tpe), pq.Array(tkd), pq.Array(ta)); err != nil {
+		return fmt.Errorf("update provider totals: %w", err)
+	}
+	return nil
+}
+
+// Signups reads the primary-care signups of the members.
+func (b *Batch) Signups(ctx context.Context, members []string) ([]policy.Signup, error) {
+	rows, err := b.tx.QueryContext(ctx, `SELECT member_id, provider_id, from_date, to_date FROM signups WHERE member_id = ANY($1)`, pq.Array(nonEmpty(members)))
+	if err != nil {
+		return nil, fmt.Errorf("read signups: %w", err)
+	}
+	defer rows.Close()
+	var out []policy.Signup
+	for rows.Next() {
+		var s policy.Signup
+		var to sql.NullTime
+		if err := rows.Scan(&s.MemberID, &s.ProviderID, &s.From, &to); err != nil {
+			return nil, err
+		}
+		s.From = s.From.UTC()
+		if to.Valid {
+			s.To = to.Time.UTC()
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 func (b *Batch) saveSubmissions(ctx context.Context, outs []Outcome, now time.Time) error {
@@ -318,7 +398,18 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 	version, year, srcP, srcO := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	refA := make([]bool, n)
 	adjAt, voidAt := col(), col()
+	period, standard, margin, drgCode, rw, points, outlier, capitation := col(), col(), col(), col(), col(), col(), col(), col()
 	for i, r := range recs {
+		period[i], capitation[i] = r.Period, r.Capitation.String()
+		if r.Result.Standard != nil {
+			standard[i], margin[i] = amount(r.Result.Standard), amount(r.Result.ProviderMargin)
+		}
+		if d := r.Result.DRG; d != nil {
+			drgCode[i], outlier[i] = d.DRG, d.Outlier
+			if d.RW != nil {
+				rw[i], points[i] = d.RW.String(), d.Points.String()
+			}
+		}
 		res := r.Result
 		prov[i], cid[i], mem[i], batch[i], status[i], method[i], hash[i], care[i] = r.Key.ProviderID, r.Key.ClaimID, r.MemberID, res.BatchID, r.Status, res.Method, r.ContentHash, r.CareType
 		ded[i] = r.Deductible.String()
@@ -344,18 +435,23 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 	_, err := b.tx.ExecContext(ctx, `
 		INSERT INTO claim_results (provider_id, claim_id, version, member_id, batch_id, status, method, content_hash, year, care_type,
 			deductible, ref_provider_id, ref_claim_id, ref_direction, ref_approved, total, eligible, fund_total, member_pays, fund_to_provider,
-			deltas, result, voided_result, policy_version, source_topic, source_partition, source_offset, adjudicated_at, voided_at)
+			deltas, result, voided_result, policy_version, source_topic, source_partition, source_offset, adjudicated_at, voided_at,
+			period, standard, provider_margin, drg, rw, points, outlier, capitation)
 		SELECT p, c, v, m, b, s, me, h, y, ct, d::numeric, rp, rc, rd, ra, t::numeric, e::numeric, f::numeric, mp::numeric, fp::numeric,
-			dl::jsonb, rj::json, NULLIF(vj, '')::json, pv, NULLIF(st, ''), NULLIF(sp, -1), NULLIF(so, -1), aa::timestamptz, NULLIF(va, '')::timestamptz
+			dl::jsonb, rj::json, NULLIF(vj, '')::json, pv, NULLIF(st, ''), NULLIF(sp, -1), NULLIF(so, -1), aa::timestamptz, NULLIF(va, '')::timestamptz,
+			pe, NULLIF(sd, '')::numeric, NULLIF(mg, '')::numeric, dc, NULLIF(rw, '')::numeric, NULLIF(pt, '')::numeric, ol, cp::numeric
 		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
 			$11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
-			$21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[])
-		  AS x(p, c, v, m, b, s, me, h, y, ct, d, rp, rc, rd, ra, t, e, f, mp, fp, dl, rj, vj, pv, st, sp, so, aa, va)`,
+			$21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[],
+			$30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[], $37::text[])
+		  AS x(p, c, v, m, b, s, me, h, y, ct, d, rp, rc, rd, ra, t, e, f, mp, fp, dl, rj, vj, pv, st, sp, so, aa, va,
+		       pe, sd, mg, dc, rw, pt, ol, cp)`,
 		pq.Array(prov), pq.Array(cid), pq.Array(version), pq.Array(mem), pq.Array(batch), pq.Array(status), pq.Array(method), pq.Array(hash),
 		pq.Array(year), pq.Array(care), pq.Array(ded), pq.Array(refP), pq.Array(refC), pq.Array(refD), pq.Array(refA),
 		pq.Array(total), pq.Array(elig), pq.Array(fund), pq.Array(mpays), pq.Array(ftp),
 		pq.Array(deltas), pq.Array(result), pq.Array(voided), pq.Array(pver), pq.Array(srcT), pq.Array(srcP), pq.Array(srcO),
-		pq.Array(adjAt), pq.Array(voidAt))
+		pq.Array(adjAt), pq.Array(voidAt),
+		pq.Array(period), pq.Array(standard), pq.Array(margin), pq.Array(drgCode), pq.Array(rw), pq.Array(points), pq.Array(outlier), pq.Array(capitation))
 	if err != nil {
 		return fmt.Errorf("save claim results: %w", err)
 	}

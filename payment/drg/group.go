@@ -474,3 +474,15 @@ func quoteCode(code string) string {
 
 // DRGName returns the name of a DRG code, or "".
 func (g *Grouper) DRGName(code string) string { return g.drgNames[code] }
+
+// Default is the scheme version used when none is named.
+const Default = "chs-drg-1.1"
+
+// Group groups a case with the default scheme (CHS-DRG 1.1).
+func Group(c Case) Result {
+	g, err := Scheme(Default)
+	if err != nil { // the embedded data is fixed at build time; this is a build defect
+		return Result{MDC: "0000", ADRG: "00", DRG: "0000", Status: CheckFailed, Trace: []string{"grouper data: " + err.Error()}}
+	}
+	return g.Group(&c)
+}

@@ -1,0 +1,81 @@
+package payment
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"medclaims/claim"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestExplanationGolden renders the explanation of one claim per payment method and
+// compares it with testdata/explanation_<method>.golden (go test ./payment -update).
+func TestExplanationGolden(t *testing.T) {
+	b := sampleBundle(t)
+	cases := map[string]claim.Submission{
+		"drg": gz("G1", "H3001", "M000009", "2026-03-01", "2026-03-08", "9000", func(c map[string]any) {
+			c["lines"] = []any{
+				map[string]any{"line_no": 1, "item_code": "BED01", "service_date": "2026-03-01", "quantity": "7", "unit_price": "80.00", "amount": "560.00"},
+				map[string]any{"line_no": 2, "item_code": "XC10AA05", "service_date": "2026-03-02", "quantity": "20", "unit_price": "2.40", "amount": "48.00"},
+				map[string]any{"line_no": 3, "item_code": "PRC01", "service_date": "2026-03-03", "quantity": "1", "unit_price": "8392.00", "amount": "8392.00"},
+			}
+		}),
+		"disease": stay("G2", "H3001", "M000009", "2026-03-01", "2026-03-05", []ln{{"PRC02", "1", "7600"}, {"SRV02", "1", "200"}}, emergency,
+			func(c map[string]any) { c["procedures"] = []string{"47.0901"} }),
+		"bed_day": stay("G3", "H3002", "M000001", "2026-01-01", "2026-04-11", []ln{{"NUR01", "100", "30"}, {"TCM01", "20", "45"}},
+			func(c map[string]any) { c["ward_type"] = "psychiatric" }, referral("H1001", "X", "up")),
+		"capitation": visit("G4", "H1001", "M000001", "2026-03-10", []ln{{"SRV01", "1", "30"}, {"LAB02", "1", "180"}, {"ZZ404", "1", "20"}}),
+		"ffs": stay("G5", "H2001", "M000003", "2026-03-01", "2026-03-04", []ln{{"PRC01", "1", "6000"}, {"XJ01DD04", "4", "55"}},
+			crossRegion("registered")),
+	}
+	for method, sub := range cases {
+		t.Run(method, func(t *testing.T) {
+			eff := newBook(b).Process(&sub, nil)
+			if eff.Result.Method != method {
+				t.Fatalf("method %s, want %s (%v)", eff.Result.Method, method, eff.Result.Reasons)
+			}
+			got := render(eff.Result)
+			golden := filepath.Join("testdata", "explanation_"+method+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("explanation differs from %s:\n%s", golden, got)
+			}
+		})
+	}
+}
+
+func render(r claim.Result) string {
+	var b strings.Builder
+	f := func(m *claim.Money) string {
+		if m == nil {
+			return "-"
+		}
+		return m.String()
+	}
+	fmt.Fprintf(&b, "%s/%s %s method=%s total=%s fund=%s member=%s standard=%s to_provider=%s margin=%s\n", r.ProviderID, r.ClaimID,
+		r.Status, r.Method, f(r.Total), f(r.FundTotal), f(r.MemberPays), f(r.Standard), f(r.FundToProvider), f(r.ProviderMargin))
+	for _, x := range r.Reasons {
+		fmt.Fprintf(&b, "reason %s: %s\n", x.Code, x.Message)
+	}
+	for _, s := range r.Explanation {
+		fmt.Fprintf(&b, "%-16s %s", s.Step, s.Detail)
+		if s.Amount != nil {
+			fmt.Fprintf(&b, " = %s", s.Amount.String())
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
