@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -414,6 +415,10 @@ func writeCanonical(w *bufio.Writer, v any, decimalField bool) {
 		writeNumber(w, string(x))
 	case string:
 		if decimalField {
+			if _, ok := normalizePlain(x); ok {
+				writeNumber(w, x)
+				return
+			}
 			if _, err := decimal.NewFromString(x); err == nil {
 				writeNumber(w, x)
 				return
@@ -439,6 +444,11 @@ func writeString(w *bufio.Writer, s string) {
 }
 
 func writeNumber(w *bufio.Writer, s string) {
+	if n, ok := normalizePlain(s); ok {
+		w.WriteByte('#')
+		w.WriteString(n)
+		return
+	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
 		writeString(w, s)
@@ -446,4 +456,42 @@ func writeNumber(w *bufio.Writer, s string) {
 	}
 	w.WriteByte('#')
 	w.WriteString(d.String())
+}
+
+// normalizePlain normalises a plain decimal literal ([-]digits[.digits], no exponent) the
+// way decimal.String would, without big-integer arithmetic: no leading zeros, no trailing
+// fractional zeros, "-0" is "0". ok is false for anything else.
+func normalizePlain(s string) (string, bool) {
+	neg := strings.HasPrefix(s, "-")
+	body := strings.TrimPrefix(s, "-")
+	if body == "" {
+		return "", false
+	}
+	intPart, frac, hasDot := strings.Cut(body, ".")
+	if intPart == "" || (hasDot && frac == "") {
+		return "", false
+	}
+	for _, part := range []string{intPart, frac} {
+		for i := 0; i < len(part); i++ {
+			if part[i] < '0' || part[i] > '9' {
+				return "", false
+			}
+		}
+	}
+	intPart = strings.TrimLeft(intPart, "0")
+	frac = strings.TrimRight(frac, "0")
+	if intPart == "" {
+		intPart = "0"
+	}
+	out := intPart
+	if frac != "" {
+		out += "." + frac
+	}
+	if out == "0" {
+		return out, true
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out, true
 }

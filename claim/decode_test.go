@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 const goodClaim = `{"claim_id":"C1","provider_id":"H1001","member_id":"M1","care_type":"inpatient",
@@ -226,4 +228,19 @@ func FuzzDecodeSubmission(f *testing.F) {
 			t.Fatalf("kind %q", s.Kind)
 		}
 	})
+}
+
+func TestNormalizePlainMatchesDecimal(t *testing.T) {
+	for _, s := range []string{"0", "-0", "0.00", "30", "30.00", "007.50", "-12.3400", "0.001", "100", "-0.000", "123456789012345678901234.5600"} {
+		got, ok := normalizePlain(s)
+		want := decimal.RequireFromString(s).String()
+		if !ok || got != want {
+			t.Errorf("normalizePlain(%q) = %q %v, want %q", s, got, ok, want)
+		}
+	}
+	for _, s := range []string{"", "-", "1e5", "1.", ".5", "+1", "1,5", "NaN", "0x10"} {
+		if _, ok := normalizePlain(s); ok {
+			t.Errorf("normalizePlain(%q) accepted", s)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 )
@@ -146,6 +147,56 @@ type Step struct {
 	Step   string `json:"step"`
 	Detail string `json:"detail"`
 	Amount *Money `json:"amount,omitempty"`
+}
+
+// MarshalJSON encodes a step without reflection: results carry many steps.
+func (s Step) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 32+len(s.Step)+len(s.Detail))
+	b = append(b, `{"step":`...)
+	b = appendJSONString(b, s.Step)
+	b = append(b, `,"detail":`...)
+	b = appendJSONString(b, s.Detail)
+	if s.Amount != nil {
+		b = append(b, `,"amount":`...)
+		b = s.Amount.AppendJSON(b)
+	}
+	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
+// escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, `\ufffd`...)
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
 }
 
 // Source names the Kafka record that produced a result.

@@ -1,6 +1,8 @@
 package claim
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -15,6 +17,30 @@ func TestMoneyJSON(t *testing.T) {
 		b, err := Money{decimal.RequireFromString(in)}.MarshalJSON()
 		if err != nil || string(b) != want {
 			t.Errorf("%s: got %s, want %s (%v)", in, b, want, err)
+		}
+	}
+}
+
+func TestStepJSONMatchesEncodingJSON(t *testing.T) {
+	m := Money{decimal.RequireFromString("12.5")}
+	for _, st := range []Step{
+		{Step: "band", Detail: "band (0, ∞]: 3540 × 0.65", Amount: &m},
+		{Step: "x", Detail: "quote \" backslash \\ newline \n tab \t ctl \x01 bad \xff end"},
+		{Step: "grouping", Detail: "MDCG entry: principal diagnosis K22.301 (食管破裂) in the list"},
+	} {
+		got, _ := st.MarshalJSON()
+		want, _ := json.Marshal(struct {
+			Step   string `json:"step"`
+			Detail string `json:"detail"`
+			Amount *Money `json:"amount,omitempty"`
+		}{st.Step, st.Detail, st.Amount})
+		var a, b any
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("invalid JSON %s: %v", got, err)
+		}
+		json.Unmarshal(want, &b)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("got %s\nwant %s", got, want)
 		}
 	}
 }

@@ -117,6 +117,9 @@ CREATE VIEW rejections AS
     FROM submissions WHERE status = 'rejected';
 
 -- The member ledger: append-only entries, and running totals updated in the same transaction.
+-- Entries are written only together with the claim_results row they belong to (unique on
+-- provider_id, claim_id, version) or with the void that updates it, in one transaction, so
+-- they are posted once without a unique index of their own on the hot path.
 CREATE TABLE ledger_entries (
     id          bigserial PRIMARY KEY,
     member_id   text NOT NULL,
@@ -127,8 +130,7 @@ CREATE TABLE ledger_entries (
     kind        text NOT NULL,
     amount      numeric NOT NULL,
     reversal    boolean NOT NULL DEFAULT false,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (provider_id, claim_id, version, kind, reversal)
+    created_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ledger_entries_member ON ledger_entries (member_id, year);
 

@@ -10,6 +10,12 @@ ALTER TABLE claim_results
     ADD COLUMN outlier         text NOT NULL DEFAULT '',
     ADD COLUMN capitation      numeric NOT NULL DEFAULT 0;
 CREATE INDEX claim_results_period ON claim_results (period, provider_id);
+-- Results are a few KB of JSON each: lz4 compresses them several times faster than pglz.
+ALTER TABLE claim_results ALTER COLUMN result SET COMPRESSION lz4, ALTER COLUMN voided_result SET COMPRESSION lz4;
+ALTER TABLE submissions ALTER COLUMN result SET COMPRESSION lz4;
+-- Batches are listed from submissions (every submission of a batch, rejections included).
+DROP INDEX claim_results_batch;
+DROP INDEX submissions_claim;
 
 -- The provider ledger: capitation consumption (and later provider-side kinds), append-only
 -- entries with running totals per provider, period and kind; a void posts a reversal.
@@ -35,6 +41,10 @@ CREATE TABLE provider_totals (
 );
 
 -- +goose Down
+CREATE INDEX submissions_claim ON submissions (provider_id, claim_id);
+CREATE INDEX claim_results_batch ON claim_results (batch_id);
+ALTER TABLE claim_results ALTER COLUMN result SET COMPRESSION pglz, ALTER COLUMN voided_result SET COMPRESSION pglz;
+ALTER TABLE submissions ALTER COLUMN result SET COMPRESSION pglz;
 DROP TABLE provider_totals;
 DROP TABLE provider_ledger;
 DROP INDEX claim_results_period;

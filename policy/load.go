@@ -85,7 +85,7 @@ func FromFiles(files map[string][]byte) (*Bundle, error) {
 		return nil, &BundleError{Errs: l.errs}
 	}
 	l.b.Hash = hashFiles(files)
-	l.b.indexDiseaseFees()
+	l.b.index()
 	return l.b, nil
 }
 

@@ -38,7 +38,8 @@ type Bundle struct {
 	Signups     []Signup
 	Budgets     []Budget
 
-	diseaseIndex map[diseaseKey]int // (principal, main procedure or "", level) → DiseaseFees index
+	diseaseIndex map[diseaseKey]int   // (principal, main procedure or "", level) → DiseaseFees index
+	signupIndex  map[string][]Signup // member → signups
 
 	// Files holds the bundle's files as read, so the bundle can be stored and reloaded.
 	Files map[string][]byte
@@ -262,10 +263,24 @@ type diseaseKey struct {
 // DiseaseFeeFor finds the per-disease fee of (principal diagnosis, main procedure, level):
 // a row with the exact main procedure wins over an any-procedure row (POLICY.md §9.23).
 func (b *Bundle) DiseaseFeeFor(dx, mainProc string, level int) (DiseaseFee, bool) {
-	if b.diseaseIndex == nil {
-		b.indexDiseaseFees()
-	}
 	if dx == "" {
+		return DiseaseFee{}, false
+	}
+	if b.diseaseIndex == nil { // a bundle not built by the loader: scan
+		var anyRow *DiseaseFee
+		for i, f := range b.DiseaseFees {
+			if f.PrincipalDx == dx && f.Level == level {
+				if f.MainProcedure != "" && f.MainProcedure == mainProc {
+					return f, true
+				}
+				if f.MainProcedure == "" {
+					anyRow = &b.DiseaseFees[i]
+				}
+			}
+		}
+		if anyRow != nil {
+			return *anyRow, true
+		}
 		return DiseaseFee{}, false
 	}
 	if mainProc != "" {
@@ -279,16 +294,24 @@ func (b *Bundle) DiseaseFeeFor(dx, mainProc string, level int) (DiseaseFee, bool
 	return DiseaseFee{}, false
 }
 
-func (b *Bundle) indexDiseaseFees() {
+// index builds the lookup indexes; the loader calls it once, before the bundle is shared.
+func (b *Bundle) index() {
 	b.diseaseIndex = make(map[diseaseKey]int, len(b.DiseaseFees))
 	for i, f := range b.DiseaseFees {
 		b.diseaseIndex[diseaseKey{f.PrincipalDx, f.MainProcedure, f.Level}] = i
+	}
+	b.signupIndex = map[string][]Signup{}
+	for _, s := range b.Signups {
+		b.signupIndex[s.MemberID] = append(b.signupIndex[s.MemberID], s)
 	}
 }
 
 // SignupOn returns the member's signup with the provider that covers date, if any.
 func (b *Bundle) SignupOn(memberID, providerID string, date time.Time) (Signup, bool) {
-	return FindSignup(b.Signups, memberID, providerID, date)
+	if b.signupIndex == nil { // a bundle not built by the loader: no index
+		return FindSignup(b.Signups, memberID, providerID, date)
+	}
+	return FindSignup(b.signupIndex[memberID], memberID, providerID, date)
 }
 
 // FindSignup returns the signup of the member with the provider covering date (inclusive).

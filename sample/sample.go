@@ -111,7 +111,7 @@ func Synthetic(n, members int, seed uint64) [][]byte {
 	out := make([][]byte, n)
 	for i := range out {
 		m := SyntheticMember(1 + r.IntN(members))
-		month, day := 1+r.IntN(10), 1+r.IntN(20)
+		month, day := 1+r.IntN(10), 1+r.IntN(17) // stays end by day 27: valid in every month
 		start := fmt.Sprintf("2026-%02d-%02d", month, day)
 		var buf bytes.Buffer
 		nLines := 2 + r.IntN(5)

@@ -393,7 +393,7 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 	prov, cid, mem, batch, status, method, hash, care, ded := col(), col(), col(), col(), col(), col(), col(), col(), col()
 	refP, refC, refD := col(), col(), col()
 	total, elig, fund, mpays, ftp := col(), col(), col(), col(), col()
-	deltas, result, voided, pver := col(), col(), col(), col()
+	deltas, voided, pver := col(), col(), col()
 	srcT := col()
 	version, year, srcP, srcO := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	refA := make([]bool, n)
@@ -418,7 +418,6 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 		}
 		total[i], elig[i], fund[i], mpays[i], ftp[i] = amount(res.Total), amount(res.Eligible), amount(res.FundTotal), amount(res.MemberPays), amount(res.FundToProvider)
 		deltas[i] = string(encodeDeltas(r.Deltas))
-		result[i] = string(resultJSON[i])
 		if r.VoidResult != nil {
 			vj, _ := json.Marshal(r.VoidResult)
 			voided[i] = string(vj)
@@ -442,14 +441,15 @@ func (b *Batch) insertResults(ctx context.Context, recs []*payment.Record, resul
 			pe, NULLIF(sd, '')::numeric, NULLIF(mg, '')::numeric, dc, NULLIF(rw, '')::numeric, NULLIF(pt, '')::numeric, ol, cp::numeric
 		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[],
 			$11::text[], $12::text[], $13::text[], $14::text[], $15::bool[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[],
-			$21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[],
+			$21::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[], $28::text[], $29::text[],
 			$30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[], $37::text[])
-		  AS x(p, c, v, m, b, s, me, h, y, ct, d, rp, rc, rd, ra, t, e, f, mp, fp, dl, rj, vj, pv, st, sp, so, aa, va,
-		       pe, sd, mg, dc, rw, pt, ol, cp)`,
+		  WITH ORDINALITY AS x(p, c, v, m, b, s, me, h, y, ct, d, rp, rc, rd, ra, t, e, f, mp, fp, dl, vj, pv, st, sp, so, aa, va,
+		       pe, sd, mg, dc, rw, pt, ol, cp, n)
+		JOIN json_array_elements($22::json) WITH ORDINALITY AS r(rj, rn) ON r.rn = x.n`,
 		pq.Array(prov), pq.Array(cid), pq.Array(version), pq.Array(mem), pq.Array(batch), pq.Array(status), pq.Array(method), pq.Array(hash),
 		pq.Array(year), pq.Array(care), pq.Array(ded), pq.Array(refP), pq.Array(refC), pq.Array(refD), pq.Array(refA),
 		pq.Array(total), pq.Array(elig), pq.Array(fund), pq.Array(mpays), pq.Array(ftp),
-		pq.Array(deltas), pq.Array(result), pq.Array(voided), pq.Array(pver), pq.Array(srcT), pq.Array(srcP), pq.Array(srcO),
+		pq.Array(deltas), jsonArray(resultJSON), pq.Array(voided), pq.Array(pver), pq.Array(srcT), pq.Array(srcP), pq.Array(srcO),
 		pq.Array(adjAt), pq.Array(voidAt),
 		pq.Array(period), pq.Array(standard), pq.Array(margin), pq.Array(drgCode), pq.Array(rw), pq.Array(points), pq.Array(outlier), pq.Array(capitation))
 	if err != nil {
@@ -519,4 +519,22 @@ func amount(m *claim.Money) string {
 		return "0.00"
 	}
 	return m.String()
+}
+
+// jsonArray joins JSON documents into one JSON array: large documents travel as one
+// parameter instead of an escaped text[] literal.
+func jsonArray(docs [][]byte) string {
+	n := 2
+	for _, d := range docs {
+		n += len(d) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, d := range docs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, d...)
+	}
+	return string(append(b, ']'))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -103,13 +104,9 @@ func cmdBench(ctx context.Context, args []string, std io3) error {
 	done := make(chan struct{})
 	go func() {
 		_ = pipeline.WatchRaw(runCtx, s.brokers, s.topics.Adjudicated, func(v []byte, at time.Time) error {
-			var r struct {
-				ProviderID string `json:"provider_id"`
-				ClaimID    string `json:"claim_id"`
-			}
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+			// Results begin {"claim_id":…,"provider_id":…}: read the two ids without decoding
+			// the whole result, so the watcher costs the machine little.
+			r := struct{ ProviderID, ClaimID string }{stringField(v, "provider_id"), stringField(v, "claim_id")}
 			mu.Lock()
 			defer mu.Unlock()
 			if t0, ok := sent[r.ProviderID+"/"+r.ClaimID]; ok {
@@ -185,4 +182,20 @@ func cmdBench(ctx context.Context, args []string, std io3) error {
 		mode, len(items), elapsed.Round(time.Millisecond), float64(len(items))/elapsed.Seconds(), stored)
 	fmt.Fprintf(std.out, "latency submission → published stored result: p50 %v, p99 %v, max %v\n", pct(0.50), pct(0.99), lat[len(lat)-1].Round(time.Millisecond))
 	return nil
+}
+
+// stringField reads a top-level string field near the start of a JSON object (ids without
+// escapes), falling back to decoding the whole object.
+func stringField(v []byte, name string) string {
+	key := []byte(`"` + name + `":"`)
+	if i := bytes.Index(v[:min(len(v), 256)], key); i >= 0 {
+		rest := v[i+len(key):]
+		if j := bytes.IndexByte(rest, '"'); j >= 0 && bytes.IndexByte(rest[:j], '\\') < 0 {
+			return string(rest[:j])
+		}
+	}
+	var m map[string]any
+	_ = json.Unmarshal(v, &m)
+	s, _ := m[name].(string)
+	return s
 }

@@ -88,8 +88,8 @@ func TestPriceGolden(t *testing.T) {
 		}
 		t.Fatalf("output has %d lines, golden %d", len(gl), len(wl))
 	}
-	if n := strings.Count(out, "\n"); n != 31 {
-		t.Errorf("%d results, want one per submission (31)", n)
+	if n := strings.Count(out, "\n"); n != 38 {
+		t.Errorf("%d results, want one per submission (38)", n)
 	}
 }
 
@@ -161,9 +161,9 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	}
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
-	for n := 0; n < 31; {
+	for n := 0; n < 38; {
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("%d of 31 submissions processed\n%s", n, serveErr.String())
+			t.Fatalf("%d of 38 submissions processed\n%s", n, serveErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1' OR status <> 'rejected'`)
@@ -182,10 +182,16 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r.Status != claim.StatusRejected {
-			want[r.ProviderID+"/"+r.ClaimID] = fmt.Sprintf("v%d %s %s %s", r.Version, r.Status, r.FundTotal.Dec().StringFixed(2), r.MemberPays.Dec().StringFixed(2))
+			std, margin := "-", "-"
+			if r.Standard != nil {
+				std, margin = r.Standard.String(), r.ProviderMargin.String()
+			}
+			want[r.ProviderID+"/"+r.ClaimID] = fmt.Sprintf("v%d %s %s %s %s %s %s %s", r.Version, r.Status, r.Method,
+				r.FundTotal.Dec().StringFixed(2), r.MemberPays.Dec().StringFixed(2), std, r.FundToProvider.Dec().StringFixed(2), margin)
 		}
 	}
-	rows, err := x.Query(`SELECT DISTINCT ON (provider_id, claim_id) provider_id, claim_id, version, status, fund_total, member_pays
+	rows, err := x.Query(`SELECT DISTINCT ON (provider_id, claim_id) provider_id, claim_id, version, status, method, fund_total, member_pays,
+		COALESCE(standard::text, '-'), fund_to_provider, COALESCE(provider_margin::text, '-')
 		FROM claim_results ORDER BY provider_id, claim_id, version DESC`)
 	if err != nil {
 		t.Fatal(err)
@@ -193,13 +199,12 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	defer rows.Close()
 	got := map[string]string{}
 	for rows.Next() {
-		var p, c, s, f, m string
+		var p, c, s, method, f, m, std, ftp, margin string
 		var v int
-		rows.Scan(&p, &c, &v, &s, &f, &m)
-		if s == claim.StatusVoided { // a voided result carries no amounts
-			f, m = "0.00", "0.00"
+		if err := rows.Scan(&p, &c, &v, &s, &method, &f, &m, &std, &ftp, &margin); err != nil {
+			t.Fatal(err)
 		}
-		got[p+"/"+c] = fmt.Sprintf("v%d %s %s %s", v, s, f, m)
+		got[p+"/"+c] = fmt.Sprintf("v%d %s %s %s %s %s %s %s", v, s, method, f, m, std, ftp, margin)
 	}
 	for k, w := range want {
 		if got[k] != w {
@@ -224,7 +229,8 @@ func TestDemoExit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out, stderr)
 	}
-	for _, want := range []string{"every submission adjudicated", "adjudicated     19", "rejected     11", "voided      1", "provider_banned"} {
+	for _, want := range []string{"every submission adjudicated", "adjudicated     26", "rejected     11", "voided      1", "provider_banned",
+		"bed_day      2", "capitation      3", "disease      5", "drg      4", "ffs     12"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
