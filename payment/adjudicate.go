@@ -95,7 +95,7 @@ func Adjudicate(in Input) Priced {
 		if !el.IsZero() {
 			eligibleRaw = eligibleRaw.Add(el)
 		}
-		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+num(base)+" × eligible ratio "+num(item.EligibleRatio), el)
+		ex.add("line", "line "+strconv.Itoa(l.LineNo)+" "+l.ItemCode+" class "+item.Class+note+": "+num(base)+" × eligible ratio "+ratioText(item), el)
 	}
 	total := c.Total
 	eligible := eligibleRaw.Round(2)
@@ -361,4 +361,11 @@ func (e *explainer) add(step, detail string, amount any) {
 		s.Amount = &e.amounts[len(e.amounts)-1]
 	}
 	e.steps = append(e.steps, s)
+}
+
+func ratioText(it policy.Item) string {
+	if it.RatioText != "" {
+		return it.RatioText
+	}
+	return num(it.EligibleRatio)
 }

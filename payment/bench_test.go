@@ -92,3 +92,37 @@ func BenchmarkAdjudicateParallel(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
 }
+
+// BenchmarkAdjudicateParallelFFS is the parallel benchmark with every provider contracting
+// fee-for-service only: the member side and ffs pricing without grouping.
+func BenchmarkAdjudicateParallelFFS(b *testing.B) {
+	bundle, subs := fixture()
+	ffs := *bundle
+	ffs.Providers = map[string]*policy.Provider{}
+	for id, p := range bundle.Providers {
+		cp := *p
+		cp.Methods = map[string]bool{MethodFFS: true}
+		ffs.Providers[id] = &cp
+	}
+	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
+	shards := runtime.GOMAXPROCS(0)
+	parts := ShardByMember(subs, shards)
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for w := 0; w < shards; w++ {
+		wg.Add(1)
+		go func(part []claim.Submission) {
+			defer wg.Done()
+			var book *Book
+			for i := 0; i < b.N/shards; i++ {
+				if i%len(part) == 0 {
+					book = NewBook(NewPolicies(&ffs), BundleDirectory{Bundle: &ffs}, now)
+				}
+				book.Process(&part[i%len(part)], nil)
+			}
+		}(parts[w])
+	}
+	wg.Wait()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+}

@@ -269,7 +269,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 		Period: date.Format("2006-01"), Capitation: priced.Capitation}
 	t.Apply(priced.Deltas)
 	bk.Claims[rec.Key] = rec
-	eff := Effect{Result: r, New: rec}
+	eff := Effect{Result: r, New: rec, Entries: make([]Entry, 0, len(priced.Deltas))}
 	for _, d := range priced.Deltas {
 		eff.Entries = append(eff.Entries, Entry{MemberID: m.ID, Year: year, Key: rec.Key, Version: version, Delta: d})
 	}

@@ -2,7 +2,6 @@ package payment
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -110,20 +109,11 @@ func selectMethod(in Input) selection {
 }
 
 func ffsWhy(p *policy.Provider, what string) string {
-	return "fee-for-service (按项目): " + what + " at " + p.ID + " (contracts " + methods(p) + "): priced item by item"
-}
-
-func methods(p *policy.Provider) string {
-	var out []string
-	for _, m := range []string{MethodDRG, MethodDisease, MethodBedDay, MethodCapitation, MethodFFS} {
-		if p.Methods[m] {
-			out = append(out, m)
-		}
+	names := p.MethodNames
+	if names == "" {
+		names = "no method"
 	}
-	if len(out) == 0 {
-		return "no method"
-	}
-	return strings.Join(out, ", ")
+	return "fee-for-service (按项目): " + what + " at " + p.ID + " (contracts " + names + "): priced item by item"
 }
 
 func span(from, to time.Time) string {

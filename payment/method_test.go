@@ -27,7 +27,7 @@ func withWeight(drgCode, rw, avg string) func(*policy.Bundle) {
 
 type provWant struct {
 	method, drg, outlier, points, standard, toProvider, margin, memberPays string
-	codes                                                                string
+	codes                                                                  string
 }
 
 func provLine(r claim.Result) provWant {

@@ -232,6 +232,7 @@ func (l *loader) catalogue(data []byte) {
 			MaxDailyQty:   t.dec("max_daily_qty", false),
 			HoursPerUnit:  t.dec("hours_per_unit", false),
 		}
+		it.RatioText = it.EligibleRatio.String()
 		if it.Class == "" {
 			t.errf("class", "a class A, B or C is required")
 		}
@@ -295,6 +296,7 @@ func (l *loader) providers(data []byte) {
 			Status:              t.oneOf("status", Designated, Designated, Suspended, Terminated, Applicant),
 			BannedUntil:         t.date("banned_until", false),
 		}
+		var ms []string
 		for _, m := range strings.Split(t.get("methods"), "|") {
 			if m = strings.TrimSpace(m); m == "" {
 				continue
@@ -302,8 +304,9 @@ func (l *loader) providers(data []byte) {
 			if !paymentMethods[m] {
 				t.errf("methods", "unknown payment method %q (drg, disease, bed_day, capitation, ffs)", m)
 			}
-			p.Methods[m] = true
+			ms = append(ms, m)
 		}
+		p.SetMethods(ms)
 		if p.Status == Terminated && p.BannedUntil.IsZero() {
 			t.errf("banned_until", "a terminated provider needs banned_until")
 		}

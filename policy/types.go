@@ -4,6 +4,7 @@
 package policy
 
 import (
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -38,7 +39,7 @@ type Bundle struct {
 	Signups     []Signup
 	Budgets     []Budget
 
-	diseaseIndex map[diseaseKey]int   // (principal, main procedure or "", level) → DiseaseFees index
+	diseaseIndex map[diseaseKey]int  // (principal, main procedure or "", level) → DiseaseFees index
 	signupIndex  map[string][]Signup // member → signups
 
 	// Files holds the bundle's files as read, so the bundle can be stored and reloaded.
@@ -145,6 +146,8 @@ type Item struct {
 	MaxUnitPrice  *decimal.Decimal
 	MaxDailyQty   *decimal.Decimal
 	HoursPerUnit  *decimal.Decimal
+	// RatioText is EligibleRatio as text, for explanations.
+	RatioText string
 }
 
 // DRGWeight is the relative weight and averages of a DRG.
@@ -183,6 +186,26 @@ type Provider struct {
 	HospitalCoefficient decimal.Decimal
 	Status              string
 	BannedUntil         time.Time // zero: none
+	// MethodNames lists the contracted methods as text, for explanations (see SetMethods).
+	MethodNames string
+}
+
+// SetMethods sets the contracted payment methods and their text.
+func (p *Provider) SetMethods(ms []string) {
+	p.Methods = make(map[string]bool, len(ms))
+	var names []string
+	for _, m := range []string{"drg", "disease", "bed_day", "capitation", "ffs"} {
+		for _, x := range ms {
+			if x == m && !p.Methods[m] {
+				p.Methods[m] = true
+				names = append(names, m)
+			}
+		}
+	}
+	p.MethodNames = strings.Join(names, ", ")
+	if p.MethodNames == "" {
+		p.MethodNames = "no method"
+	}
 }
 
 // Member is an insured person.
@@ -253,7 +276,6 @@ func (m *Member) EnrolledOn(date time.Time) bool {
 	}
 	return true
 }
-
 
 type diseaseKey struct {
 	dx, proc string

@@ -174,10 +174,8 @@ type providerRow struct {
 
 func (r providerRow) provider() *policy.Provider {
 	p := &policy.Provider{ID: r.ID, Name: r.Name, Level: r.Level, Region: r.Region, Beds: r.Beds, AllianceID: r.AllianceID,
-		Methods: map[string]bool{}, HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status}
-	for _, m := range r.Methods {
-		p.Methods[m] = true
-	}
+		HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status}
+	p.SetMethods(r.Methods)
 	if r.BannedUntil.Valid {
 		p.BannedUntil = r.BannedUntil.Time.UTC()
 	}
