@@ -70,27 +70,7 @@ func BenchmarkAdjudicateOnly(b *testing.B) {
 // core as the pipeline shards them over partitions.
 func BenchmarkAdjudicateParallel(b *testing.B) {
 	bundle, subs := fixture()
-	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
-	shards := runtime.GOMAXPROCS(0)
-	parts := ShardByMember(subs, shards)
-	b.ReportAllocs()
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for w := 0; w < shards; w++ {
-		wg.Add(1)
-		go func(part []claim.Submission) {
-			defer wg.Done()
-			book := NewBook(NewPolicies(bundle), BundleDirectory{Bundle: bundle}, now)
-			for i := 0; i < b.N/shards; i++ {
-				if i%len(part) == 0 {
-					book = NewBook(NewPolicies(bundle), BundleDirectory{Bundle: bundle}, now)
-				}
-				book.Process(&part[i%len(part)], nil)
-			}
-		}(parts[w])
-	}
-	wg.Wait()
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+	benchParallel(b, bundle, subs)
 }
 
 // BenchmarkAdjudicateParallelFFS is the parallel benchmark with every provider contracting
@@ -101,9 +81,13 @@ func BenchmarkAdjudicateParallelFFS(b *testing.B) {
 	ffs.Providers = map[string]*policy.Provider{}
 	for id, p := range bundle.Providers {
 		cp := *p
-		cp.Methods = map[string]bool{MethodFFS: true}
+		cp.SetMethods([]string{MethodFFS})
 		ffs.Providers[id] = &cp
 	}
+	benchParallel(b, &ffs, subs)
+}
+
+func benchParallel(b *testing.B, bundle *policy.Bundle, subs []claim.Submission) {
 	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
 	shards := runtime.GOMAXPROCS(0)
 	parts := ShardByMember(subs, shards)
@@ -117,7 +101,7 @@ func BenchmarkAdjudicateParallelFFS(b *testing.B) {
 			var book *Book
 			for i := 0; i < b.N/shards; i++ {
 				if i%len(part) == 0 {
-					book = NewBook(NewPolicies(&ffs), BundleDirectory{Bundle: &ffs}, now)
+					book = NewBook(NewPolicies(bundle), BundleDirectory{Bundle: bundle}, now)
 				}
 				book.Process(&part[i%len(part)], nil)
 			}

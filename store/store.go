@@ -67,27 +67,36 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// EnsureDatabase creates the database named in url if it does not exist, connecting to
-// the server's "postgres" database to do so.
-func EnsureDatabase(ctx context.Context, dbURL string) error {
+// adminDB connects to the server of dbURL through its "postgres" database and returns the
+// name of the database dbURL names.
+func adminDB(dbURL string) (*sql.DB, string, error) {
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		return fmt.Errorf("parse DATABASE_URL: %w", err)
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if name == "" || name == "postgres" {
-		return nil
+		return nil, "", fmt.Errorf("parse DATABASE_URL: %w", err)
 	}
 	admin := *u
 	admin.Path = "/postgres"
 	db, err := sql.Open("postgres", admin.String())
 	if err != nil {
+		return nil, "", err
+	}
+	return db, strings.TrimPrefix(u.Path, "/"), nil
+}
+
+// EnsureDatabase creates the database named in url if it does not exist, connecting to
+// the server's "postgres" database to do so.
+func EnsureDatabase(ctx context.Context, dbURL string) error {
+	db, name, err := adminDB(dbURL)
+	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if name == "" || name == "postgres" {
+		return nil
+	}
 	var exists bool
 	if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
-		return fmt.Errorf("connect to database server %s: %w", redact(admin.String()), err)
+		return fmt.Errorf("connect to the database server of %s: %w", redact(dbURL), err)
 	}
 	if exists {
 		return nil
@@ -148,21 +157,14 @@ func IsTransient(err error) bool {
 // DropDatabase drops the database named in dbURL, but only when its name starts with
 // guard: a safety catch so a demo or benchmark never drops a database it does not own.
 func DropDatabase(ctx context.Context, dbURL, guard string) error {
-	u, err := url.Parse(dbURL)
-	if err != nil {
-		return fmt.Errorf("parse DATABASE_URL: %w", err)
-	}
-	name := strings.TrimPrefix(u.Path, "/")
-	if !strings.HasPrefix(name, guard) {
-		return fmt.Errorf("refusing to drop database %q: only databases named %s* are dropped", name, guard)
-	}
-	admin := *u
-	admin.Path = "/postgres"
-	db, err := sql.Open("postgres", admin.String())
+	db, name, err := adminDB(dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	if !strings.HasPrefix(name, guard) {
+		return fmt.Errorf("refusing to drop database %q: only databases named %s* are dropped", name, guard)
+	}
 	if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pq.QuoteIdentifier(name)+" WITH (FORCE)"); err != nil {
 		return fmt.Errorf("drop database %s: %w", name, err)
 	}

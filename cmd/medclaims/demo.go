@@ -154,21 +154,18 @@ func printSummary(w io.Writer, rs []claim.Result) {
 			rejected = append(rejected, r)
 		}
 	}
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "\nResults by status (amounts of adjudicated and held claims; a re-emitted duplicate counts again):")
-	fmt.Fprintln(tw, "status\tcount\ttotal\tfund pays\tmember pays\tto providers\t")
-	for _, k := range sortedKeys(byStatus) {
-		a := byStatus[k]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", k, a.n, a.total.StringFixed(2), a.fund.StringFixed(2), a.member.StringFixed(2), a.toProv.StringFixed(2))
+	table := func(title, key string, m map[string]*agg) {
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, title)
+		fmt.Fprintln(tw, key+"\tcount\ttotal\tfund pays\tmember pays\tto providers\t")
+		for _, k := range sortedKeys(m) {
+			a := m[k]
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", k, a.n, a.total.StringFixed(2), a.fund.StringFixed(2), a.member.StringFixed(2), a.toProv.StringFixed(2))
+		}
+		tw.Flush()
 	}
-	tw.Flush()
-	fmt.Fprintln(w, "\nAdjudicated by payment method:")
-	fmt.Fprintln(tw, "method\tcount\ttotal\tfund pays\tmember pays\tto providers\t")
-	for _, k := range sortedKeys(byMethod) {
-		a := byMethod[k]
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t\n", k, a.n, a.total.StringFixed(2), a.fund.StringFixed(2), a.member.StringFixed(2), a.toProv.StringFixed(2))
-	}
-	tw.Flush()
+	table("\nResults by status (amounts of adjudicated and held claims; a re-emitted duplicate counts again):", "status", byStatus)
+	table("\nAdjudicated by payment method:", "method", byMethod)
 	if len(rejected) > 0 {
 		fmt.Fprintln(w, "\nRejections:")
 		sort.Slice(rejected, func(i, j int) bool { return rejected[i].ClaimID < rejected[j].ClaimID })
