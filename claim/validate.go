@@ -65,7 +65,7 @@ func Check(c *Claim, today time.Time) []Reason {
 		if l.hasQty && l.hasPrice && l.hasAmount {
 			if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
 				amounts = append(amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
-					name, Money{l.Amount}, l.Quantity, Money{l.UnitPrice}, Money{want}))
+					name, Money{l.Amount}.String(), l.Quantity, Money{l.UnitPrice}.String(), Money{want}.String()))
 			}
 		}
 		if l.hasAmount {
@@ -87,7 +87,7 @@ func Check(c *Claim, today time.Time) []Reason {
 	add(ReasonNegativeValue, negatives)
 	add(ReasonAmountMismatch, amounts)
 	if sumKnown && len(c.Lines) > 0 && !sum.Equal(c.Total) {
-		out = append(out, Reason{ReasonTotalMismatch, fmt.Sprintf("total %s ≠ sum of line amounts %s", Money{c.Total}, Money{sum})})
+		out = append(out, Reason{ReasonTotalMismatch, fmt.Sprintf("total %s ≠ sum of line amounts %s", Money{c.Total}.String(), Money{sum}.String())})
 	}
 	return out
 }
