@@ -16,22 +16,25 @@ func num(d decimal.Decimal) string {
 		return d.String()
 	}
 	v, exp := d.CoefficientInt64(), int(d.Exponent())
+	if v == 0 {
+		return "0"
+	}
 	neg := v < 0
 	if neg {
 		v = -v
 	}
-	for exp < 0 && v != 0 && v%10 == 0 { // trailing fractional zeros
+	for exp < 0 && v%10 == 0 { // trailing fractional zeros
 		v /= 10
 		exp++
 	}
-	digits := strconv.AppendInt(make([]byte, 0, 24), v, 10)
-	var out []byte
+	var digitsBuf [20]byte
+	digits := strconv.AppendInt(digitsBuf[:0], v, 10)
+	var buf [48]byte
+	out := buf[:0]
 	if neg {
 		out = append(out, '-')
 	}
 	switch {
-	case v == 0:
-		return "0"
 	case exp >= 0:
 		out = append(out, digits...)
 		for ; exp > 0; exp-- {
@@ -53,4 +56,8 @@ func num(d decimal.Decimal) string {
 }
 
 // money renders an amount with two places, as results do ("1234.50").
-func money(d decimal.Decimal) string { return claim.Money{Decimal: d}.String() }
+func money(d decimal.Decimal) string {
+	var buf [48]byte
+	b := claim.Money{Decimal: d}.AppendJSON(buf[:0])
+	return string(b[1 : len(b)-1])
+}
