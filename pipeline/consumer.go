@@ -290,7 +290,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 	if err != nil {
 		return nil, err
 	}
-	var members, providers, parts []string
+	var members, providers []string
 	var keys []claim.Key
 	var partitions []int
 	var offsets []int64
@@ -309,10 +309,10 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 		partitions = append(partitions, it.src.Partition)
 		offsets = append(offsets, it.src.Offset)
 	}
-	_ = parts
 	var results []encoded
 	now := a.cfg.Now()
 	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
+		t0 := time.Now()
 		results = results[:0]
 		mems, err := tx.LockMembers(ctx, members)
 		if err != nil {
@@ -365,7 +365,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 		}
 		tProc := time.Now()
 		err = tx.Save(ctx, outs, now)
-		a.log.Debug("store", "load", tLoad.Sub(now), "process", tProc.Sub(tLoad), "save", time.Since(tProc))
+		a.log.Debug("store", "load", tLoad.Sub(t0), "process", tProc.Sub(tLoad), "save", time.Since(tProc))
 		return err
 	})
 	return results, err
