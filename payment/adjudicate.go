@@ -201,7 +201,10 @@ func Adjudicate(in Input) Priced {
 				}
 				continue
 			}
-			ratio := clamp01(band.Ratio.Add(adj))
+			ratio := band.Ratio
+			if !adj.IsZero() {
+				ratio = clamp01(ratio.Add(adj))
+			}
 			amt := portion.Mul(ratio)
 			raw = raw.Add(amt)
 			ex.add("band", "band ("+num(lo)+", "+hiLabel+"]: "+num(portion)+" × "+num(ratio), amt)
@@ -240,7 +243,9 @@ func Adjudicate(in Input) Priced {
 		before := in.Totals[EligibleOOP]
 		after := before.Add(oop)
 		base := floor0(after.Sub(decimal.Max(threshold, before)))
-		critical = base.Mul(ratio).Round(2)
+		if base.IsPositive() {
+			critical = base.Mul(ratio).Round(2)
+		}
 		detail := "eligible out-of-pocket this year " + num(before) + " → " + num(after) + ", threshold " + num(threshold) +
 			note + ": " + num(base) + " × " + num(ratio)
 		if capAmt != nil {
