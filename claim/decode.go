@@ -1,13 +1,13 @@
 package claim
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -367,7 +367,9 @@ func ParseDecimal(v any) (decimal.Decimal, error) {
 	if err != nil {
 		return decimal.Zero, fmt.Errorf("%q is not a finite decimal", s)
 	}
-	if e := d.Exponent(); e > maxExponent || e < -maxExponent || len(d.Coefficient().String()) > maxDigitCount {
+	// The coefficient has no more digits than the literal has characters: count them only
+	// for a literal long enough to matter.
+	if e := d.Exponent(); e > maxExponent || e < -maxExponent || (len(s) > maxDigitCount && len(d.Coefficient().String()) > maxDigitCount) {
 		return decimal.Zero, fmt.Errorf("%q is out of range", s)
 	}
 	return d, nil
@@ -379,83 +381,76 @@ var decimalFields = map[string]bool{"total": true, "quantity": true, "unit_price
 // contentHash hashes the canonical form of a claim object: keys sorted, decimals
 // normalised, so "30" and "30.00" hash alike (POLICY.md §9.4).
 func contentHash(obj map[string]any) string {
-	h := sha256.New()
-	w := bufio.NewWriterSize(h, 4096)
-	writeCanonical(w, obj, false)
-	w.Flush()
-	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0]))
+	buf := appendCanonical(make([]byte, 0, 2048), obj, false)
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
 }
 
-// writeCanonical writes a canonical, unambiguous encoding of a decoded JSON value.
-func writeCanonical(w *bufio.Writer, v any, decimalField bool) {
+// appendCanonical appends a canonical, unambiguous encoding of a decoded JSON value.
+func appendCanonical(b []byte, v any, decimalField bool) []byte {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		var stack [32]string
+		keys := stack[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
-		w.WriteByte('{')
+		slices.Sort(keys)
+		b = append(b, '{')
 		for _, k := range keys {
-			writeString(w, k)
-			w.WriteByte(':')
-			writeCanonical(w, x[k], decimalFields[k])
-			w.WriteByte(',')
+			b = appendString(b, k)
+			b = append(b, ':')
+			b = appendCanonical(b, x[k], decimalFields[k])
+			b = append(b, ',')
 		}
-		w.WriteByte('}')
+		return append(b, '}')
 	case []any:
-		w.WriteByte('[')
+		b = append(b, '[')
 		for _, e := range x {
-			writeCanonical(w, e, false)
-			w.WriteByte(',')
+			b = appendCanonical(b, e, false)
+			b = append(b, ',')
 		}
-		w.WriteByte(']')
+		return append(b, ']')
 	case json.Number:
-		writeNumber(w, string(x))
+		return appendNumber(b, string(x))
 	case string:
 		if decimalField {
-			if _, ok := normalizePlain(x); ok {
-				writeNumber(w, x)
-				return
+			if n, ok := normalizePlain(x); ok {
+				return append(append(b, '#'), n...)
 			}
 			if _, err := decimal.NewFromString(x); err == nil {
-				writeNumber(w, x)
-				return
+				return appendNumber(b, x)
 			}
 		}
-		writeString(w, x)
+		return appendString(b, x)
 	case bool:
 		if x {
-			w.WriteString("true")
-		} else {
-			w.WriteString("false")
+			return append(b, "true"...)
 		}
-	case nil:
-		w.WriteString("null")
+		return append(b, "false"...)
+	default:
+		return append(b, "null"...)
 	}
 }
 
-func writeString(w *bufio.Writer, s string) {
-	w.WriteByte('s')
-	w.WriteString(strconv.Itoa(len(s)))
-	w.WriteByte(':')
-	w.WriteString(s)
+func appendString(b []byte, s string) []byte {
+	b = append(b, 's')
+	b = strconv.AppendInt(b, int64(len(s)), 10)
+	b = append(b, ':')
+	return append(b, s...)
 }
 
-func writeNumber(w *bufio.Writer, s string) {
+func appendNumber(b []byte, s string) []byte {
 	if n, ok := normalizePlain(s); ok {
-		w.WriteByte('#')
-		w.WriteString(n)
-		return
+		b = append(b, '#')
+		return append(b, n...)
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		writeString(w, s)
-		return
+		return appendString(b, s)
 	}
-	w.WriteByte('#')
-	w.WriteString(d.String())
+	b = append(b, '#')
+	return append(b, d.String()...)
 }
 
 // normalizePlain normalises a plain decimal literal ([-]digits[.digits], no exponent) the
@@ -482,6 +477,12 @@ func normalizePlain(s string) (string, bool) {
 	frac = strings.TrimRight(frac, "0")
 	if intPart == "" {
 		intPart = "0"
+	}
+	if !hasDot && !neg && len(intPart) == len(body) { // already normal: no allocation
+		return s, true
+	}
+	if neg && intPart != "0" && frac == "" && len(intPart) == len(body) {
+		return s, true
 	}
 	out := intPart
 	if frac != "" {

@@ -144,7 +144,7 @@ func Adjudicate(in Input) Priced {
 	case inpatient:
 		D = lr.Deductible
 		detail := []string{"level " + strconv.Itoa(p.Level) + " inpatient deductible " + num(lr.Deductible)}
-		if in.Totals[Admissions].IsPositive() {
+		if in.Totals.Admitted() {
 			D = floor0(D.Sub(b.ReadmissionReduction))
 			detail = append(detail, "readmission in "+strconv.Itoa(c.KeyDate().Year())+" − "+num(b.ReadmissionReduction)+" → "+num(D))
 			if m.PovertyRegistered && b.Poverty.ReadmissionSameLevelNoDeductible && in.Totals[levelKind(p.Level)].IsPositive() {
@@ -308,7 +308,7 @@ func Adjudicate(in Input) Priced {
 	}
 	deltas := make([]Delta, 0, 8)
 	if inpatient {
-		deltas = append(deltas, Delta{Admissions, one}, Delta{levelKind(p.Level), one})
+		deltas = append(deltas, Delta{levelKind(p.Level), one})
 	}
 	for _, d := range []Delta{{deductibleKind, D}, {basicKind, basic}, {EligibleOOP, oop}, {CriticalPaid, critical}, {AssistancePaid, assistance}} {
 		if !d.Amount.IsZero() { // a zero change posts no ledger entry

@@ -16,8 +16,7 @@ type Kind int
 
 // Accumulator kinds, per member and calendar year (POLICY.md §5).
 const (
-	Admissions Kind = iota // earlier adjudicated inpatient stays
-	AdmissionsL1
+	AdmissionsL1 Kind = iota // adjudicated inpatient stays at level 1 (2, 3 below)
 	AdmissionsL2
 	AdmissionsL3
 	DeductiblePaid
@@ -30,7 +29,7 @@ const (
 	numKinds
 )
 
-var kindNames = [numKinds]string{"admissions", "admissions_l1", "admissions_l2", "admissions_l3",
+var kindNames = [numKinds]string{"admissions_l1", "admissions_l2", "admissions_l3",
 	"deductible", "basic", "eligible_oop", "critical", "assistance", "op_deductible", "op_basic"}
 
 func (k Kind) String() string { return kindNames[k] }
@@ -59,6 +58,11 @@ type Totals [numKinds]decimal.Decimal
 
 // Get returns one accumulator.
 func (t *Totals) Get(k Kind) decimal.Decimal { return t[k] }
+
+// Admitted reports whether any inpatient stay is on the accumulators (at any level).
+func (t *Totals) Admitted() bool {
+	return t[AdmissionsL1].IsPositive() || t[AdmissionsL2].IsPositive() || t[AdmissionsL3].IsPositive()
+}
 
 // Delta is a signed change of one accumulator.
 type Delta struct {
