@@ -33,6 +33,8 @@ bench: build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecodeSubmission -fuzztime 60s ./claim
+	$(GO) test -run '^$$' -fuzz FuzzReadBatch -fuzztime 30s ./claim
+	$(GO) test -run '^$$' -fuzz FuzzPolicyJSON -fuzztime 60s ./policy
 	$(GO) test -run '^$$' -fuzz FuzzGroup -fuzztime 60s ./payment/drg
 
 clean:

@@ -1,6 +1,7 @@
 package claim
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -243,4 +244,24 @@ func TestNormalizePlainMatchesDecimal(t *testing.T) {
 			t.Errorf("normalizePlain(%q) accepted", s)
 		}
 	}
+}
+
+// FuzzReadBatch: batch files of any bytes are read or refused with an error, never a panic,
+// and every item read is returned as it was given.
+func FuzzReadBatch(f *testing.F) {
+	f.Add([]byte(`[{"claim_id":"A"},{"claim_id":"B"}]`))
+	f.Add([]byte("{\"claim_id\":\"A\"}\n{broken\n"))
+	f.Add([]byte("claim_id,provider_id,member_id,total,line_no,item_code\nC,P,M,1,1,X\nC,P,M,1,2,Y\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		items, err := ReadBatch(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for _, it := range items {
+			v, _ := Envelope(it, "B")
+			if len(v) == 0 && len(it) != 0 {
+				t.Fatalf("envelope lost the item %q", it)
+			}
+		}
+	})
 }

@@ -138,3 +138,41 @@ func mustDate(s string) time.Time {
 	}
 	return d
 }
+
+// FuzzPolicyJSON feeds arbitrary policy.json bytes (with the sample CSVs): the loader
+// either accepts the bundle or refuses it with located errors, and never panics.
+func FuzzPolicyJSON(f *testing.F) {
+	files := map[string][]byte{}
+	entries, _ := os.ReadDir("../sample/bundle")
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".md") {
+			files[e.Name()], _ = os.ReadFile(filepath.Join("../sample/bundle", e.Name()))
+		}
+	}
+	f.Add(files[FilePolicy])
+	f.Add([]byte(`{"version":"x","effective_from":"2026-01-01","schemes":{"r":{"inpatient":{"levels":{"1":{"deductible":"1","bands":[{"up_to":null,"ratio":"2"}]}}}}}}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, policyJSON []byte) {
+		in := map[string][]byte{}
+		for k, v := range files {
+			in[k] = v
+		}
+		in[FilePolicy] = policyJSON
+		b, err := FromFiles(in)
+		if err == nil {
+			if b.Version == "" || len(b.Schemes) == 0 {
+				t.Fatalf("accepted a bundle without version or schemes: %q", policyJSON)
+			}
+			return
+		}
+		var be *BundleError
+		if !errors.As(err, &be) || len(be.Errs) == 0 {
+			t.Fatalf("error without locations: %v", err)
+		}
+		for _, e := range be.Errs {
+			if e.Line < 1 || e.Col < 1 || e.File == "" {
+				t.Fatalf("bad location %+v", e)
+			}
+		}
+	})
+}
