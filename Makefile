@@ -27,7 +27,7 @@ vet:
 # Speed: pure adjudication benchmarks and the end-to-end bench.
 bench: build
 	./scripts/postgres-up.sh
-	$(GO) test -run '^$$' -bench . -benchmem ./payment
+	GOGC=400 $(GO) test -run '^$$' -bench . -benchmem ./payment
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./payment/drg
 	./$(BIN) bench
 
