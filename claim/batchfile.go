@@ -3,7 +3,6 @@ package claim
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,240 +10,380 @@ import (
 	"strings"
 )
 
-// CSVColumns are the columns of the claim CSV format: one row per claim line; consecutive
-// rows with the same provider_id and claim_id form one claim, whose claim-level columns
-// are taken from its first row. diagnoses and procedures are "|"-separated.
-var CSVColumns = []string{"kind", "claim_id", "provider_id", "member_id", "care_type", "ward_type", "admitted", "discharged",
-	"service_date", "emergency", "discharge_status", "diagnoses", "procedures", "dept", "cross_region",
-	"referral_from_provider_id", "referral_from_claim_id", "referral_direction", "referral_approved",
-	"newborn_age_days", "newborn_birth_weight_g", "total",
-	"line_no", "item_code", "category", "line_service_date", "quantity", "unit_price", "amount", "practitioner_id", "hours"}
+// Item is one claim or submission envelope read from a batch file, with where it stands.
+type Item struct {
+	Bytes []byte
+	Where string // "item 3 (line 12)", "line 12", "CSV lines 5–7"
+}
 
-// ReadBatch reads a batch file — a JSON array, JSON lines, or CSV (CONTRACT.md) — and
-// returns each item's bytes as given (claims or submission envelopes). A JSON-lines line
-// that is not valid JSON is returned as is, so it reaches the DLQ rather than vanishing.
-func ReadBatch(r io.Reader) ([][]byte, error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	first, err := firstByte(br)
+// BatchReader reads a batch file — a JSON array, JSON values one after another (JSON lines,
+// or one pretty-printed object), or CSV (CONTRACT.md) — one item at a time, so a large
+// file is never held whole. Input that cannot be split into items is an error naming its
+// line and column; a JSON-lines line that is not JSON is returned as is, so it reaches the
+// DLQ (or the caller's report) rather than vanishing.
+type BatchReader struct {
+	in    *posReader
+	mode  byte // '[' array, '{' values, 'c' CSV
+	n     int
+	done  bool
+	csv   *csvBatch
+	empty bool
+}
+
+// NewBatchReader sniffs the format from the first byte that is not white space.
+func NewBatchReader(r io.Reader) (*BatchReader, error) {
+	in := &posReader{r: bufio.NewReaderSize(r, 1<<20), line: 1, col: 1}
+	if err := in.skipBOM(); err != nil {
+		return nil, err
+	}
+	if err := in.skipSpace(); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("the batch file is empty")
+		}
+		return nil, err
+	}
+	b, err := in.peek()
 	if err != nil {
 		return nil, err
 	}
-	switch first {
+	br := &BatchReader{in: in}
+	switch b {
 	case '[':
-		var items []json.RawMessage
-		dec := json.NewDecoder(br)
-		if err := dec.Decode(&items); err != nil {
-			return nil, fmt.Errorf("read JSON array: %w", err)
-		}
-		out := make([][]byte, len(items))
-		for i, it := range items {
-			out[i] = []byte(it)
-		}
-		return out, nil
+		br.mode = '['
+		_, _ = in.next()
 	case '{':
-		var out [][]byte
-		sc := bufio.NewScanner(br)
-		sc.Buffer(make([]byte, 1<<20), 64<<20)
-		for sc.Scan() {
-			line := bytes.TrimSpace(sc.Bytes())
-			if len(line) == 0 {
-				continue
-			}
-			out = append(out, append([]byte(nil), line...))
-		}
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("read JSON lines: %w", err)
-		}
-		return out, nil
+		br.mode = '{'
 	default:
-		return readCSV(br)
-	}
-}
-
-func firstByte(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return 0, errors.New("the batch file is empty")
-			}
-			return 0, err
-		}
-		if b == 0xEF { // UTF-8 byte-order mark
-			br.ReadByte()
-			br.ReadByte()
-			continue
-		}
-		if !strings.ContainsRune(" \t\r\n", rune(b)) {
-			return b, br.UnreadByte()
+		br.mode = 'c'
+		if br.csv, err = newCSVBatch(in.r, in.line-1); err != nil {
+			return nil, err
 		}
 	}
+	return br, nil
 }
 
-func readCSV(r io.Reader) ([][]byte, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+// Next returns the next item, or io.EOF after the last.
+func (b *BatchReader) Next() (Item, error) {
+	if b.done {
+		return Item{}, io.EOF
+	}
+	var it Item
+	var err error
+	switch b.mode {
+	case '[':
+		it, err = b.nextElement()
+	case '{':
+		it, err = b.nextValue()
+	default:
+		it, err = b.csv.next()
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read CSV header: %w", err)
-	}
-	col := map[string]int{}
-	known := map[string]bool{}
-	for _, c := range CSVColumns {
-		known[c] = true
-	}
-	for i, h := range header {
-		h = strings.TrimSpace(h)
-		if !known[h] {
-			line, c := cr.FieldPos(i)
-			return nil, fmt.Errorf("CSV line %d column %d: unknown column %q", line, c, h)
+		b.done = true
+		if errors.Is(err, io.EOF) && b.n == 0 && b.mode == '[' {
+			return Item{}, io.EOF // an empty array is an empty batch
 		}
-		col[h] = i
+		return Item{}, err
 	}
-	get := func(rec []string, name string) string {
-		if i, ok := col[name]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
-		}
-		return ""
+	b.n++
+	return it, nil
+}
+
+// ReadBatch reads every item of a batch file.
+func ReadBatch(r io.Reader) ([][]byte, error) {
+	br, err := NewBatchReader(r)
+	if err != nil {
+		return nil, err
 	}
 	var out [][]byte
-	var cur map[string]any
-	var curKey string
-	flush := func() {
-		if cur != nil {
-			b, _ := json.Marshal(cur)
-			out = append(out, b)
-		}
-		cur = nil
-	}
 	for {
-		rec, err := cr.Read()
+		it, err := br.Next()
 		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it.Bytes)
+	}
+}
+
+// nextElement reads one element of the top-level array; after "]" only white space may
+// follow.
+func (b *BatchReader) nextElement() (Item, error) {
+	in := b.in
+	if err := in.skipSpace(); err != nil {
+		return Item{}, in.errf("the JSON array is not closed with ]")
+	}
+	c, _ := in.peek()
+	if b.n > 0 {
+		switch c {
+		case ',':
+			_, _ = in.next()
+			if err := in.skipSpace(); err != nil {
+				return Item{}, in.errf("the JSON array is not closed with ]")
+			}
+			if c, _ = in.peek(); c == ']' {
+				return Item{}, in.errf("a comma before ] (trailing comma)")
+			}
+		case ']':
+			return Item{}, b.endArray()
+		default:
+			return Item{}, in.errf("expected , or ] after array item %d, found %q", b.n, c)
+		}
+	} else if c == ']' {
+		return Item{}, b.endArray()
+	}
+	line := in.line
+	v, err := in.value()
+	if err != nil {
+		return Item{}, err
+	}
+	return Item{Bytes: v, Where: fmt.Sprintf("item %d (line %d)", b.n+1, line)}, nil
+}
+
+func (b *BatchReader) endArray() error {
+	in := b.in
+	_, _ = in.next() // ]
+	if err := in.skipSpace(); errors.Is(err, io.EOF) {
+		return io.EOF
+	}
+	return in.errf("trailing content after the JSON array (a batch file holds one array, or one JSON value per line)")
+}
+
+// nextValue reads one top-level JSON value: a line of JSON lines, or a value spread over
+// several lines (a pretty-printed claim). A line that is valid JSON alone is one item; a
+// line whose JSON is merely incomplete starts a value that continues on the next lines; any
+// other line is returned as is (it is not JSON: the DLQ or the caller reports it). Nothing
+// may follow a value on its line.
+func (b *BatchReader) nextValue() (Item, error) {
+	in := b.in
+	if err := in.skipSpace(); err != nil {
+		return Item{}, err // io.EOF: done
+	}
+	line, col := in.line, in.col
+	where := fmt.Sprintf("line %d", line)
+	text, err := in.restOfLine()
+	if err != nil {
+		return Item{}, err
+	}
+	text = bytes.TrimRight(text, " \t\r")
+	if text[0] != '{' && text[0] != '[' {
+		return Item{Bytes: text, Where: where}, nil
+	}
+	var raw json.RawMessage
+	err = json.Unmarshal(text, &raw)
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return Item{Bytes: text, Where: where}, nil
+	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
+		return Item{}, &PositionError{Line: line, Col: col + int(se.Offset) - 1,
+			Msg: "more content after the JSON value on the same line (one claim per line, or one JSON array)"}
+	case !errors.As(err, &se) || se.Error() != "unexpected end of JSON input":
+		return Item{Bytes: text, Where: where}, nil // a bad line: kept whole for the DLQ
+	}
+	v, err := in.valueFrom(append(text, '\n'), line, col)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := in.endOfLine(); err != nil {
+		return Item{}, err
+	}
+	return Item{Bytes: v, Where: fmt.Sprintf("lines %d–%d", line, in.line-1)}, nil
+}
+
+// posReader reads bytes and knows the line and column of the next one.
+type posReader struct {
+	r         *bufio.Reader
+	line, col int
+}
+
+func (p *posReader) peek() (byte, error) {
+	b, err := p.r.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+func (p *posReader) next() (byte, error) {
+	c, err := p.r.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	if c == '\n' {
+		p.line, p.col = p.line+1, 1
+	} else {
+		p.col++
+	}
+	return c, nil
+}
+
+func (p *posReader) skipBOM() error {
+	b, err := p.r.Peek(3)
+	if err == nil && bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		_, err = p.r.Discard(3)
+		return err
+	}
+	return nil
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// skipSpace skips white space; io.EOF at the end of input.
+func (p *posReader) skipSpace() error {
+	for {
+		c, err := p.peek()
+		if err != nil {
+			return err
+		}
+		if !isSpace(c) {
+			return nil
+		}
+		_, _ = p.next()
+	}
+}
+
+// restOfLine reads up to and including the next newline (or the end of input).
+func (p *posReader) restOfLine() ([]byte, error) {
+	var out []byte
+	for {
+		c, err := p.next()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c == '\n' {
+			return out, nil
+		}
+		out = append(out, c)
+	}
+}
+
+// endOfLine requires white space up to the end of the line.
+func (p *posReader) endOfLine() error {
+	for {
+		c, err := p.peek()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if c == '\n' {
+			_, _ = p.next()
+			return nil
+		}
+		if !isSpace(c) {
+			return p.errf("more content after the JSON value on the same line (one claim per line, or one JSON array)")
+		}
+		_, _ = p.next()
+	}
+}
+
+// PositionError is input that cannot be split into items, with where it stands.
+type PositionError struct {
+	Line, Col int
+	Msg       string
+}
+
+func (e *PositionError) Error() string {
+	return fmt.Sprintf("line %d column %d: %s", e.Line, e.Col, e.Msg)
+}
+
+func (p *posReader) errf(format string, args ...any) error {
+	return &PositionError{Line: p.line, Col: p.col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// value reads one JSON value: an object or array to its matching bracket (strings
+// respected), a string, or a scalar; then checks it is valid JSON.
+func (p *posReader) value() ([]byte, error) { return p.valueFrom(nil, p.line, p.col) }
+
+// valueFrom is value with the first bytes of the value already read (from line, col).
+func (p *posReader) valueFrom(prefix []byte, line, col int) ([]byte, error) {
+	var sc valueScanner
+	done := false
+	for _, c := range prefix {
+		done = sc.feed(c)
+	}
+	for !done {
+		c, err := p.peek()
+		if errors.Is(err, io.EOF) {
+			if sc.depth > 0 || sc.inString {
+				return nil, &PositionError{Line: line, Col: col, Msg: "the JSON value starting here is not complete"}
+			}
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read CSV: %w", err)
+			return nil, err
 		}
-		key := get(rec, "provider_id") + "\x00" + get(rec, "claim_id")
-		if cur == nil || key != curKey {
-			flush()
-			curKey = key
-			cur = csvClaim(rec, get)
+		if sc.scalarEnds(c) {
+			break
 		}
-		line := map[string]any{}
-		for _, f := range [][2]string{{"line_no", "line_no"}, {"item_code", "item_code"}, {"category", "category"},
-			{"line_service_date", "service_date"}, {"quantity", "quantity"}, {"unit_price", "unit_price"},
-			{"amount", "amount"}, {"practitioner_id", "practitioner_id"}, {"hours", "hours"}} {
-			if v := get(rec, f[0]); v != "" {
-				if f[0] == "line_no" {
-					line[f[1]] = json.Number(v)
-				} else {
-					line[f[1]] = v
-				}
-			}
-		}
-		if len(line) > 0 {
-			if c, ok := cur["claim"].(map[string]any); ok {
-				c["lines"] = append(c["lines"].([]any), line)
-			}
-		}
+		_, _ = p.next()
+		done = sc.feed(c)
 	}
-	flush()
-	return out, nil
+	return sc.out, checkValue(sc.out, line, col)
 }
 
-func csvClaim(rec []string, get func([]string, string) string) map[string]any {
-	c := map[string]any{"lines": []any{}}
-	for _, f := range []string{"claim_id", "provider_id", "member_id", "care_type", "ward_type", "admitted", "discharged",
-		"service_date", "discharge_status", "dept", "cross_region", "total"} {
-		if v := get(rec, f); v != "" {
-			c[f] = v
+// valueScanner finds the end of one JSON value without parsing it.
+type valueScanner struct {
+	out               []byte
+	depth             int
+	inString, escaped bool
+}
+
+// scalarEnds reports whether c ends a number or literal value.
+func (s *valueScanner) scalarEnds(c byte) bool {
+	return s.depth == 0 && !s.inString && len(s.out) > 0 && s.out[0] != '"' && (isSpace(c) || c == ',' || c == ']' || c == '}')
+}
+
+// feed adds a byte and reports whether the value is complete.
+func (s *valueScanner) feed(c byte) bool {
+	s.out = append(s.out, c)
+	switch {
+	case s.inString && s.escaped:
+		s.escaped = false
+	case s.inString && c == '\\':
+		s.escaped = true
+	case c == '"':
+		s.inString = !s.inString
+		return !s.inString && s.depth == 0
+	case s.inString:
+	case c == '{' || c == '[':
+		s.depth++
+	case c == '}' || c == ']':
+		s.depth--
+		return s.depth <= 0
+	}
+	return false
+}
+
+// checkValue validates a JSON value and names the line and column of a syntax error.
+func checkValue(v []byte, line, col int) error {
+	if json.Valid(v) {
+		return nil
+	}
+	var raw json.RawMessage
+	err := json.Unmarshal(v, &raw)
+	off := len(v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = min(int(se.Offset), len(v))
+	}
+	l, c := line, col
+	for _, b := range v[:max(off-1, 0)] {
+		if b == '\n' {
+			l, c = l+1, 1
+		} else {
+			c++
 		}
 	}
-	switch v := get(rec, "emergency"); v {
-	case "true", "false":
-		c["emergency"] = v == "true"
-	case "":
-	default:
-		c["emergency"] = v // reported as malformed
+	msg := "not valid JSON"
+	if err != nil {
+		msg = "not valid JSON: " + err.Error()
 	}
-	for _, f := range []string{"diagnoses", "procedures"} {
-		if v := get(rec, f); v != "" {
-			c[f] = strings.Split(v, "|")
-		}
-	}
-	if p := get(rec, "referral_from_provider_id"); p != "" {
-		ref := map[string]any{"from_provider_id": p, "from_claim_id": get(rec, "referral_from_claim_id"),
-			"direction": get(rec, "referral_direction"), "approved": get(rec, "referral_approved") == "true"}
-		c["referral"] = ref
-	}
-	if a := get(rec, "newborn_age_days"); a != "" {
-		c["newborn"] = map[string]any{"age_days": json.Number(a), "birth_weight_g": json.Number(orZero(get(rec, "newborn_birth_weight_g")))}
-	}
-	kind := get(rec, "kind")
-	if kind == "" {
-		kind = KindClaim
-	}
-	return map[string]any{"kind": kind, "claim": c}
-}
-
-func orZero(s string) string {
-	if s == "" {
-		return "0"
-	}
-	return s
-}
-
-// Envelope wraps a batch item as a submission envelope with the batch id (a bare claim
-// becomes {"kind":"claim",...}; an envelope keeps its kind and gains the batch id when it
-// has none) and returns it with its Kafka key, the member id. Bytes that are not a JSON
-// object are returned unchanged with an empty key: the consumer sends them to the DLQ.
-func Envelope(item []byte, batchID string) (value, key []byte) {
-	var top struct {
-		Kind     json.RawMessage `json:"kind"`
-		BatchID  json.RawMessage `json:"batch_id"`
-		Claim    json.RawMessage `json:"claim"`
-		MemberID any             `json:"member_id"`
-	}
-	trimmed := bytes.TrimSpace(item)
-	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &top) != nil {
-		return item, nil
-	}
-	bid, _ := json.Marshal(batchID)
-	if top.Kind == nil && top.Claim == nil { // a bare claim: wrap it byte for byte
-		member, _ := top.MemberID.(string)
-		v := make([]byte, 0, len(trimmed)+len(bid)+40)
-		v = append(v, `{"kind":"claim","batch_id":`...)
-		v = append(v, bid...)
-		v = append(v, `,"claim":`...)
-		v = append(v, trimmed...)
-		return append(v, '}'), []byte(member)
-	}
-	member := memberOf(top.Claim)
-	if member == "" {
-		member, _ = top.MemberID.(string)
-	}
-	if top.BatchID != nil {
-		return trimmed, []byte(member)
-	}
-	// An envelope without a batch id: add it in front, keeping every other byte.
-	v := make([]byte, 0, len(trimmed)+len(bid)+16)
-	v = append(v, `{"batch_id":`...)
-	v = append(v, bid...)
-	rest := bytes.TrimSpace(trimmed[1:])
-	if len(rest) > 0 && rest[0] != '}' {
-		v = append(v, ',')
-	}
-	return append(v, rest...), []byte(member)
-}
-
-func memberOf(raw json.RawMessage) string {
-	var ids struct {
-		MemberID any `json:"member_id"`
-	}
-	if json.Unmarshal(raw, &ids) != nil {
-		return ""
-	}
-	s, _ := ids.MemberID.(string)
-	return s
+	return &PositionError{Line: l, Col: c, Msg: msg}
 }

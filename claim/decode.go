@@ -36,8 +36,18 @@ func DecodeSubmission(b []byte) (Submission, error) {
 	if err != nil {
 		return Submission{}, err
 	}
+	s := decodeTop(b, top)
+	s.Sent = sentIDs(top)
+	return s, nil
+}
+
+func decodeTop(b []byte, top map[string]any) Submission {
 	var s Submission
 	r := &reader{}
+	for _, path := range duplicateKeys(b) {
+		r.bad(path, "the key appears twice in one object")
+	}
+	r.positions(top["input_positions"])
 	_, hasKind := top["kind"]
 	_, hasClaim := top["claim"]
 	if !hasKind && !hasClaim {
@@ -45,7 +55,7 @@ func DecodeSubmission(b []byte) (Submission, error) {
 		s.Claim = r.claim(top, "")
 		s.ContentHash = contentHash(top)
 		s.Problems = r.p
-		return s, nil
+		return s
 	}
 	s.Kind = KindClaim
 	if hasKind {
@@ -69,19 +79,19 @@ func DecodeSubmission(b []byte) (Submission, error) {
 		s.Claim.ClaimID = r.id(ids, "claim_id", "claim.claim_id", true)
 		s.Claim.MemberID = r.id(ids, "member_id", "claim.member_id", true)
 		s.Problems = r.p
-		return s, nil
+		return s
 	}
 	if obj == nil {
 		if _, present := top["claim"]; !present || top["claim"] == nil {
 			r.missing("claim")
 		}
 		s.Problems = r.p
-		return s, nil
+		return s
 	}
 	s.Claim = r.claim(obj, "claim.")
 	s.ContentHash = contentHash(obj)
 	s.Problems = r.p
-	return s, nil
+	return s
 }
 
 func decodeObject(b []byte) (map[string]any, error) {
@@ -105,10 +115,51 @@ func decodeObject(b []byte) (map[string]any, error) {
 }
 
 // reader pulls typed fields out of a decoded JSON object and collects problems.
-type reader struct{ p Problems }
+type reader struct {
+	p   Problems
+	pos map[string]string // where a value stood in the input (CSV line and column), by path
+}
 
-func (r *reader) missing(path string)         { r.p.Missing = append(r.p.Missing, path) }
-func (r *reader) bad(path, why string)        { r.p.Malformed = append(r.p.Malformed, path+": "+why) }
+func (r *reader) missing(path string) { r.p.Missing = append(r.p.Missing, path) }
+func (r *reader) bad(path, why string) {
+	if where, ok := r.pos[path]; ok {
+		path += " at " + where
+	}
+	r.p.Malformed = append(r.p.Malformed, path+": "+why)
+}
+
+// positions reads the envelope's input_positions: where values that did not parse stood in
+// the input the batch reader converted (a CSV cell's line and column).
+func (r *reader) positions(v any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	r.pos = make(map[string]string, len(m))
+	for k, w := range m {
+		if s, ok := w.(string); ok {
+			r.pos[k] = s
+		}
+	}
+}
+
+// sentIDs keeps the claim's ids exactly as sent, for a rejection of ids that are not valid.
+func sentIDs(top map[string]any) SentIDs {
+	m, ok := top["claim"].(map[string]any)
+	if !ok {
+		m = top
+	}
+	text := func(k string) string {
+		switch v := m[k].(type) {
+		case string:
+			return v
+		case json.Number:
+			return string(v)
+		}
+		return ""
+	}
+	return SentIDs{ClaimID: text("claim_id"), ProviderID: text("provider_id"), MemberID: text("member_id")}
+}
 func present(m map[string]any, k string) bool { v, ok := m[k]; return ok && v != nil && v != "" }
 
 func (r *reader) claim(m map[string]any, pre string) Claim {

@@ -259,9 +259,18 @@ func (r *Result) ReasonCodes() []string {
 // Rejected builds a rejected result for a submission.
 func Rejected(s *Submission, reasons []Reason, at time.Time) Result {
 	return Result{
-		ClaimID: s.Claim.ClaimID, ProviderID: s.Claim.ProviderID, MemberID: s.Claim.MemberID,
+		ClaimID: orSent(s.Claim.ClaimID, s.Sent.ClaimID), ProviderID: orSent(s.Claim.ProviderID, s.Sent.ProviderID),
+		MemberID: orSent(s.Claim.MemberID, s.Sent.MemberID),
 		BatchID: s.BatchID, Kind: s.Kind, Status: StatusRejected, Reasons: reasons, AdjudicatedAt: at,
 	}
+}
+
+// orSent is the validated id, or the id as sent when it was not valid.
+func orSent(valid, sent string) string {
+	if valid != "" {
+		return valid
+	}
+	return sent
 }
 
 // ProblemReasons turns decoding problems into the missing_field and malformed reasons.

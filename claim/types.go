@@ -130,6 +130,14 @@ type Submission struct {
 	// ContentHash identifies the claim's content: equal hashes mean JSON-value equality with
 	// decimals compared numerically (POLICY.md §9.4).
 	ContentHash string
+	// Sent are the ids as sent, valid or not: a rejection echoes them so the sender can
+	// match it, while the validated ids in Claim ("" when invalid) are what finds claims.
+	Sent SentIDs
+}
+
+// SentIDs are a submission's claim ids exactly as sent.
+type SentIDs struct {
+	ClaimID, ProviderID, MemberID string
 }
 
 // Key returns the claim identity (provider_id, claim_id).

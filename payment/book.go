@@ -75,6 +75,9 @@ func (d BundleDirectory) Signup(memberID, providerID string, date time.Time) (po
 	return d.Bundle.SignupOn(memberID, providerID, date)
 }
 
+// PolicyOptions are what a bundle is validated against: the DRG grouper data sets shipped.
+func PolicyOptions() policy.Options { return policy.Options{Groupers: drg.Schemes()} }
+
 // Policies are the loaded policy versions; a claim is priced by the version in force on
 // its discharge (outpatient: service) date (POLICY.md §9.28).
 type Policies []*policy.Bundle
@@ -147,6 +150,9 @@ type Book struct {
 	Claims   map[claim.Key]*Record
 	Totals   map[MemberYear]*Totals
 	Now      func() time.Time
+	// Spool, when set, keeps the explanations of claim versions out of memory: the offline
+	// price path holds every version of a long file, and an explanation dwarfs the amounts.
+	Spool Explanations
 
 	groupers map[string]*drg.Grouper
 }
@@ -212,7 +218,7 @@ func (bk *Book) claim(s *claim.Submission, src *claim.Source, now time.Time) Eff
 	prev := bk.current(s)
 	if prev != nil && prev.Active() {
 		if prev.ContentHash == s.ContentHash && s.Problems.Empty() {
-			return Effect{Result: prev.Result, Replayed: true}
+			return bk.replay(prev.Result, s, src)
 		}
 		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonDuplicateConflict, Message: fmt.Sprintf(
 			"claim %s of provider %s was already adjudicated (version %d) with different content; send a replace to correct it",
@@ -223,6 +229,23 @@ func (bk *Book) claim(s *claim.Submission, src *claim.Source, now time.Time) Eff
 		version = prev.Version + 1
 	}
 	return bk.adjudicate(s, src, now, version)
+}
+
+// Explanations keep explanation steps by claim version outside the book.
+type Explanations interface {
+	Put(k claim.Key, version int, steps []claim.Step)
+	Get(k claim.Key, version int) []claim.Step
+}
+
+// replay answers an idempotent resubmission: the stored result (amounts, version) with the
+// resubmission's own source and batch id, so a consumer deduplicating on source keeps it.
+func (bk *Book) replay(stored claim.Result, s *claim.Submission, src *claim.Source) Effect {
+	r := stored
+	r.Source, r.BatchID = src, s.BatchID
+	if r.Explanation == nil && bk.Spool != nil {
+		r.Explanation = bk.Spool.Get(claim.Key{ProviderID: r.ProviderID, ClaimID: r.ClaimID}, r.Version)
+	}
+	return Effect{Result: r, Replayed: true}
 }
 
 func (bk *Book) current(s *claim.Submission) *Record {
@@ -246,15 +269,15 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonNoPolicy,
 			Message: "no policy version is in force on " + claim.FormatDate(date)}})
 	}
-	p, m, reasons := bk.parties(c, bundle)
+	in, reasons := bk.parties(c, bundle)
 	if len(reasons) > 0 {
 		return bk.reject(s, src, now, reasons)
 	}
+	m := in.Member
 	year := date.Year()
 	t := bk.totals(m.ID, year)
-	in := Input{Claim: c, Bundle: bundle, Provider: p, Member: m, Totals: *t, Dir: bk.Dir, Grouper: bk.grouper(bundle.Grouper)}
+	in.Totals, in.Grouper = *t, bk.grouper(bundle.Grouper)
 	if c.ApprovedReferral() {
-		in.ReferralSource, _ = bk.Dir.Provider(c.Referral.FromProviderID)
 		in.ChainDeductible = bk.chainDeductible(c)
 	}
 	priced := Adjudicate(in)
@@ -267,6 +290,10 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
 		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: r, Deltas: priced.Deltas,
 		Period: date.Format("2006-01"), Capitation: priced.Capitation}
+	if bk.Spool != nil {
+		bk.Spool.Put(rec.Key, version, rec.Result.Explanation)
+		rec.Result.Explanation = nil
+	}
 	t.Apply(priced.Deltas)
 	bk.Claims[rec.Key] = rec
 	eff := Effect{Result: r, New: rec, Entries: make([]Entry, 0, len(priced.Deltas))}
@@ -280,8 +307,27 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	return eff
 }
 
-// parties runs the provider and member checks (POLICY.md §2, §9.6–7).
-func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (*policy.Provider, *policy.Member, []claim.Reason) {
+// parties resolves the provider, member, referring provider and primary-care signup of a
+// claim and runs the provider and member checks (POLICY.md §2, §9.6–7).
+func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (Input, []claim.Reason) {
+	in := Input{Claim: c, Bundle: b}
+	p, m, reasons := bk.checkParties(c, b)
+	if len(reasons) > 0 {
+		return in, reasons
+	}
+	in.Provider, in.Member = p, m
+	if c.ApprovedReferral() {
+		in.ReferralSource, _ = bk.Dir.Provider(c.Referral.FromProviderID)
+	}
+	if !c.IsInpatient() {
+		if s, ok := bk.Dir.Signup(m.ID, p.ID, c.KeyDate()); ok {
+			in.Signup = &s
+		}
+	}
+	return in, nil
+}
+
+func (bk *Book) checkParties(c *claim.Claim, b *policy.Bundle) (*policy.Provider, *policy.Member, []claim.Reason) {
 	var reasons []claim.Reason
 	date := c.KeyDate()
 	p, ok := bk.Dir.Provider(c.ProviderID)
@@ -360,7 +406,7 @@ func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effe
 			"no adjudicated claim %s of provider %s for member %s to void", s.Claim.ClaimID, s.Claim.ProviderID, s.Claim.MemberID)}})
 	}
 	if !rec.Active() {
-		return Effect{Result: rec.Current(), Replayed: true} // a second void is idempotent
+		return bk.replay(rec.Current(), s, src) // a second void is idempotent
 	}
 	eff := bk.voidRecord(rec, s, src, now)
 	eff.Result = *rec.VoidResult
@@ -393,7 +439,7 @@ func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, 
 func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) Effect {
 	rec := bk.current(s)
 	if rec != nil && rec.Active() && rec.ContentHash == s.ContentHash && s.Problems.Empty() {
-		return Effect{Result: rec.Result, Replayed: true}
+		return bk.replay(rec.Result, s, src)
 	}
 	if rec == nil || !rec.Active() || (s.Claim.MemberID != "" && rec.MemberID != s.Claim.MemberID) {
 		if !s.Problems.Empty() && (s.Claim.ProviderID == "" || s.Claim.ClaimID == "") {

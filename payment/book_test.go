@@ -75,11 +75,19 @@ func TestIdempotencyConflictAndVersions(t *testing.T) {
 	}
 	totals := *bk.Totals[MemberYear{"M000001", 2026}]
 
-	// Same content, decimals written differently: the stored result, nothing applied.
+	// Same content, decimals written differently: the stored amounts and version, nothing
+	// applied, answered with the resubmission's own source and batch id (CONTRACT.md).
 	same := decode(t, strings.Replace(string(mustJSON(first)), `"1000"`, `"1000.00"`, -1))
+	same.BatchID = "B2"
 	again := bk.Process(&same, &claim.Source{Topic: "t", Partition: 1, Offset: 11})
-	if !again.Replayed || again.Result.Source.Offset != 10 || again.New != nil {
-		t.Errorf("idempotent resubmission: replayed %v source %+v", again.Replayed, again.Result.Source)
+	if !again.Replayed || again.Result.Source.Offset != 11 || again.Result.BatchID != "B2" || again.New != nil {
+		t.Errorf("idempotent resubmission: replayed %v source %+v batch %q", again.Replayed, again.Result.Source, again.Result.BatchID)
+	}
+	if again.Result.Version != 1 || !again.Result.FundTotal.Equal(eff.Result.FundTotal.Dec()) || len(again.Result.Explanation) != len(eff.Result.Explanation) {
+		t.Errorf("idempotent resubmission: version %d fund %s, want the stored result", again.Result.Version, again.Result.FundTotal)
+	}
+	if eff.Result.Source.Offset != 10 {
+		t.Errorf("the replay changed the stored result's source: %+v", eff.Result.Source)
 	}
 	if !bk.Totals[MemberYear{"M000001", 2026}].Equal(&totals) {
 		t.Error("an idempotent resubmission changed the accumulators")

@@ -40,13 +40,10 @@ type selection struct {
 // selectMethod applies POLICY.md §4: first match wins.
 func selectMethod(in Input) selection {
 	c, b, p, m := in.Claim, in.Bundle, in.Provider, in.Member
-	date := c.KeyDate()
 	if !c.IsInpatient() {
-		if p.Methods[MethodCapitation] && in.Dir != nil {
-			if s, ok := in.Dir.Signup(m.ID, p.ID, date); ok {
-				return selection{method: MethodCapitation, why: "capitation (按人头): outpatient visit at " + p.ID +
-					", the member's signed primary-care provider (signup " + span(s.From, s.To) + ")"}
-			}
+		if s := in.Signup; p.Methods[MethodCapitation] && s != nil {
+			return selection{method: MethodCapitation, why: "capitation (按人头): outpatient visit at " + p.ID +
+				", the member's signed primary-care provider (signup " + span(s.From, s.To) + ")"}
 		}
 		return selection{method: MethodFFS, why: ffsWhy(p, "outpatient visit")}
 	}

@@ -16,7 +16,7 @@ func fixedNow() time.Time { return time.Date(2027, 6, 30, 4, 0, 0, 0, time.UTC) 
 
 func sampleBundle(t testing.TB) *policy.Bundle {
 	t.Helper()
-	b, err := policy.LoadDir("../sample/bundle")
+	b, err := policy.LoadDir("../sample/bundle", PolicyOptions())
 	if err != nil {
 		t.Fatalf("load sample bundle: %v", err)
 	}

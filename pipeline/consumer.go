@@ -2,59 +2,102 @@ package pipeline
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/segmentio/kafka-go"
-
-	"medclaims/claim"
-	"medclaims/payment"
-	"medclaims/policy"
-	"medclaims/store"
 )
 
-// Config configures the adjudication consumer.
-type Config struct {
+// Handler processes the micro-batches of a Consumer.
+type Handler interface {
+	// Handle processes one micro-batch of one partition, in offset order, stores its
+	// effects and returns what to publish and what to park. An error fails the whole batch:
+	// a transient one is retried, a permanent one makes the consumer isolate the record
+	// that causes it.
+	Handle(ctx context.Context, batch []kafka.Message) (Outcome, error)
+	// Describe names a record for logs and DLQ records (claim and batch ids when known).
+	Describe(m kafka.Message) Described
+}
+
+// Described names a record.
+type Described struct {
+	BatchID string // "" when unknown
+	Subject string // what the record is about, e.g. "claim H1001/C-17"; "" when unknown
+}
+
+// Outcome is what a handled batch asks the consumer to do before it commits the offsets.
+type Outcome struct {
+	Publish []Output
+	Park    []Parked
+}
+
+// Output is one message to publish; Record is the index in the batch of the record that
+// produced it.
+type Output struct {
+	Topic  string
+	Key    []byte
+	Value  []byte
+	Record int
+}
+
+// Parked is a record set aside on the DLQ with the reason; Stage says where it failed
+// (decode, process, publish).
+type Parked struct {
+	Record int
+	Stage  string
+	Err    error
+}
+
+// Stages of a parked record.
+const (
+	StageDecode  = "decode"
+	StageProcess = "process"
+	StagePublish = "publish"
+)
+
+// ConsumerConfig configures a Consumer.
+type ConsumerConfig struct {
 	Brokers   []string
-	Topics    Topics
-	GroupID   string        // default "medclaims-adjudicator"
+	Topic     string
+	GroupID   string
+	DLQ       string        // topic where parked records go
 	BatchSize int           // messages per micro-batch, default 500
 	BatchWait time.Duration // how long a micro-batch waits to fill, default 20ms
-	// Now is the clock (processing date for "in the future"); default time.Now.
-	Now func() time.Time
-	// AfterStore, when set, runs after a batch's database commit and before its results
-	// are published and offsets committed; an error stops the consumer right there. It
-	// exists to prove redelivery safety.
+	// StallAfter is how long a partition may retry before it counts as stalled, default 30s.
+	StallAfter time.Duration
+	Backoff    Backoff // default 100ms to 5s
+	// AfterStore, when set, runs after a batch is stored and before it is published and its
+	// offsets committed; an error stops the consumer there (ErrStopped). It exists to prove
+	// redelivery safety.
 	AfterStore func(batch int) error
 }
 
 // Validate fills defaults and checks the configuration.
-func (c *Config) Validate() error {
-	if len(c.Brokers) == 0 {
-		return errors.New("pipeline: no Kafka brokers configured")
+func (c *ConsumerConfig) Validate() error {
+	switch {
+	case len(c.Brokers) == 0:
+		return errors.New("consumer: no Kafka brokers configured")
+	case c.Topic == "" || c.GroupID == "" || c.DLQ == "":
+		return errors.New("consumer: topic, group id and DLQ topic are required")
+	case c.BatchSize < 0 || c.BatchSize > 100_000:
+		return fmt.Errorf("consumer: batch size %d is outside 1..100000", c.BatchSize)
 	}
-	if c.Topics.Submitted == "" {
-		c.Topics = NewTopics("")
-	}
-	if c.GroupID == "" {
-		c.GroupID = "medclaims-adjudicator"
-	}
-	if c.BatchSize <= 0 {
+	if c.BatchSize == 0 {
 		c.BatchSize = 500
 	}
 	if c.BatchWait <= 0 {
 		c.BatchWait = 20 * time.Millisecond
 	}
-	if c.Now == nil {
-		c.Now = time.Now
+	if c.StallAfter <= 0 {
+		c.StallAfter = 30 * time.Second
+	}
+	if c.Backoff.Min <= 0 {
+		c.Backoff = Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 	}
 	return nil
 }
@@ -62,25 +105,38 @@ func (c *Config) Validate() error {
 // ErrStopped is returned when the AfterStore hook stops the consumer.
 var ErrStopped = errors.New("consumer stopped by hook after the database commit")
 
-// Adjudicator is the adjudication consumer of DESIGN.md: it reads claims.submitted in
-// micro-batches, prices them, stores each batch in one transaction, publishes the results
-// and only then commits the offsets.
-type Adjudicator struct {
-	cfg     Config
-	st      *store.Store
+// Consumer is the micro-batch consumer every stage uses: it joins the consumer group,
+// runs one worker per assigned partition (created and retired with the assignment), and
+// per micro-batch calls the handler, publishes its outputs, parks failed records on the
+// DLQ, then commits the offsets. Transient failures retry with capped backoff and never
+// commit; a permanent failure is isolated to its record, which is parked, and the
+// partition moves on.
+type Consumer struct {
+	cfg     ConsumerConfig
+	h       Handler
 	log     *slog.Logger
 	metrics *Metrics
-	results *kafka.Writer
-	dlq     *kafka.Writer
 	batches atomic.Int64
 
-	mu       sync.Mutex // guards policies and hashes
-	policies payment.Policies
-	hashes   map[string]string
+	mu        sync.Mutex
+	producers map[string]*Producer
+	stalls    map[int]*Stall
 }
 
-// NewAdjudicator builds the consumer; metrics may be nil.
-func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (*Adjudicator, error) {
+// Stall is a partition whose current step has been failing since Since.
+type Stall struct {
+	Topic     string    `json:"topic"`
+	Partition int       `json:"partition"`
+	Offset    int64     `json:"offset"`
+	Subject   string    `json:"subject,omitempty"`
+	Step      string    `json:"step"`
+	Since     time.Time `json:"since"`
+	Attempts  int       `json:"attempts"`
+	Error     string    `json:"error"`
+}
+
+// NewConsumer builds a consumer; metrics may be nil.
+func NewConsumer(cfg ConsumerConfig, h Handler, log *slog.Logger, m *Metrics) (*Consumer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -90,384 +146,355 @@ func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Adjudicator{cfg: cfg, st: st, log: log, metrics: m,
-		results: NewWriter(cfg.Brokers, cfg.Topics.Adjudicated), dlq: NewWriter(cfg.Brokers, cfg.Topics.DLQ)}, nil
+	return &Consumer{cfg: cfg, h: h, log: log.With("consumer", cfg.GroupID), metrics: m,
+		producers: map[string]*Producer{}, stalls: map[int]*Stall{}}, nil
+}
+
+// Stalled lists the partitions that have been retrying for longer than StallAfter.
+func (c *Consumer) Stalled() []Stall {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []Stall
+	for _, s := range c.stalls {
+		if time.Since(s.Since) >= c.cfg.StallAfter {
+			out = append(out, *s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Partition < out[j].Partition })
+	return out
+}
+
+func (c *Consumer) producer(topic string) *Producer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.producers[topic]
+	if p == nil {
+		p = NewProducer(c.cfg.Brokers, topic)
+		c.producers[topic] = p
+	}
+	return p
 }
 
 // Run consumes until ctx ends (nil) or the AfterStore hook stops it (ErrStopped).
-func (a *Adjudicator) Run(ctx context.Context) error {
-	defer a.results.Close()
-	defer a.dlq.Close()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: a.cfg.Brokers, GroupID: a.cfg.GroupID, Topic: a.cfg.Topics.Submitted,
-		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond, StartOffset: kafka.FirstOffset,
-		QueueCapacity: 2 * a.cfg.BatchSize, CommitInterval: 0, HeartbeatInterval: time.Second,
-		SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second, WatchPartitionChanges: true,
+func (c *Consumer) Run(ctx context.Context) error {
+	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID: c.cfg.GroupID, Brokers: c.cfg.Brokers, Topics: []string{c.cfg.Topic}, StartOffset: kafka.FirstOffset,
+		HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second,
+		JoinGroupBackoff: 500 * time.Millisecond, WatchPartitionChanges: true, PartitionWatchInterval: 5 * time.Second,
 	})
-	defer r.Close()
-	fctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	// One worker per partition: each runs its own micro-batches (its own transaction), so
-	// partitions are adjudicated in parallel while each stays in offset order.
-	var wg sync.WaitGroup
-	errs := make(chan error, 1)
-	fail := func(err error) {
-		select {
-		case errs <- err:
-		default:
-		}
-		cancel()
+	if err != nil {
+		return fmt.Errorf("join consumer group %s: %w", c.cfg.GroupID, err)
 	}
-	workers := map[int]chan kafka.Message{}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var fatal error
+	var once sync.Once
+	fail := func(err error) { once.Do(func() { fatal = err; cancel() }) }
 	defer func() {
-		for _, ch := range workers {
-			close(ch)
-		}
+		cancel()
+		group.Close()
 		wg.Wait()
+		c.mu.Lock()
+		for _, p := range c.producers {
+			p.Close()
+		}
+		c.producers = map[string]*Producer{}
+		c.mu.Unlock()
 	}()
 	for {
-		m, err := r.FetchMessage(fctx)
+		gen, err := group.Next(runCtx)
 		if err != nil {
-			select {
-			case werr := <-errs:
-				if ctx.Err() != nil {
-					return nil
-				}
-				return werr
-			default:
+			if runCtx.Err() != nil {
+				return fatal
 			}
-			if ctx.Err() != nil {
-				return nil
+			c.log.Warn("consumer group: waiting for the next generation", "error", err)
+			if !sleep(runCtx, time.Second) {
+				return fatal
 			}
-			return fmt.Errorf("fetch from %s: %w", a.cfg.Topics.Submitted, err)
-		}
-		ch := workers[m.Partition]
-		if ch == nil {
-			ch = make(chan kafka.Message, a.cfg.BatchSize)
-			workers[m.Partition] = ch
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					batch, ok := a.collect(fctx, ch)
-					if len(batch) > 0 {
-						if err := a.handle(fctx, r, batch); err != nil {
-							fail(err)
-							for range ch { // drain so the fetch loop never blocks on a dead worker
-							}
-							return
-						}
-					}
-					if !ok {
-						return
-					}
-				}
-			}()
-		}
-		select {
-		case ch <- m:
-		case <-fctx.Done():
-		}
-	}
-}
-
-// collect waits for one message, then gathers up to BatchSize more within BatchWait.
-func (a *Adjudicator) collect(ctx context.Context, msgs <-chan kafka.Message) ([]kafka.Message, bool) {
-	var batch []kafka.Message
-	select {
-	case m, ok := <-msgs:
-		if !ok {
-			return nil, false
-		}
-		batch = append(batch, m)
-	case <-ctx.Done():
-		return nil, false
-	}
-	timer := time.NewTimer(a.cfg.BatchWait)
-	defer timer.Stop()
-	for len(batch) < a.cfg.BatchSize {
-		select {
-		case m, ok := <-msgs:
-			if !ok {
-				return batch, false
-			}
-			batch = append(batch, m)
-		case <-timer.C:
-			return batch, true
-		case <-ctx.Done():
-			return batch, false
-		}
-	}
-	return batch, true
-}
-
-type decoded struct {
-	msg kafka.Message
-	src claim.Source
-	sub *claim.Submission // nil: undecodable
-	err error
-}
-
-// handle runs one micro-batch: DLQ → one database transaction → publish → commit offsets.
-// Transient failures are retried with capped backoff; offsets are never committed before
-// the database has the batch.
-func (a *Adjudicator) handle(ctx context.Context, r *kafka.Reader, batch []kafka.Message) error {
-	start := time.Now()
-	items := make([]decoded, len(batch))
-	var dead []kafka.Message
-	for i, m := range batch {
-		items[i] = decoded{msg: m, src: claim.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}}
-		sub, err := claim.DecodeSubmission(m.Value)
-		if err != nil {
-			items[i].err = err
-			dead = append(dead, dlqMessage(m, err))
-			a.log.Warn("undecodable submission sent to DLQ", "partition", m.Partition, "offset", m.Offset, "error", err)
 			continue
 		}
-		items[i].sub = &sub
-	}
-	if len(dead) > 0 {
-		if err := a.retry(ctx, "write DLQ", func() error { return a.dlq.WriteMessages(ctx, dead...) }); err != nil {
-			return err
+		assigned := gen.Assignments[c.cfg.Topic]
+		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
+		for _, a := range assigned {
+			wg.Add(1)
+			gen.Start(func(gctx context.Context) {
+				defer wg.Done()
+				if err := c.work(runCtx, gctx, gen, a); err != nil {
+					fail(err)
+				}
+			})
 		}
-		a.metrics.DLQ.Add(float64(len(dead)))
 	}
-	tDecoded := time.Now()
-	var results []encoded
-	if err := a.retry(ctx, "store batch", func() error {
+}
+
+// work consumes one assigned partition until the generation or the run ends.
+func (c *Consumer) work(runCtx, gctx context.Context, gen *kafka.Generation, a kafka.PartitionAssignment) error {
+	stop, cancel := context.WithCancel(runCtx)
+	defer cancel()
+	defer context.AfterFunc(gctx, cancel)()
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: c.cfg.Brokers, Topic: c.cfg.Topic, Partition: a.ID,
+		MinBytes: 1, MaxBytes: 16 << 20, MaxWait: 50 * time.Millisecond, QueueCapacity: 2 * c.cfg.BatchSize})
+	defer r.Close()
+	if err := r.SetOffset(a.Offset); err != nil {
+		return fmt.Errorf("partition %d: start at offset %d: %w", a.ID, a.Offset, err)
+	}
+	defer c.clearStall(a.ID)
+	for {
+		batch := c.collect(stop, r)
+		if len(batch) == 0 {
+			return nil // stopped
+		}
+		if err := c.process(stop, gen, batch); err != nil {
+			if errors.Is(err, ErrStopped) {
+				return err
+			}
+			return nil // stopped mid-batch: nothing was committed, the records come again
+		}
+	}
+}
+
+// collect waits for one message, then gathers up to BatchSize within BatchWait.
+func (c *Consumer) collect(stop context.Context, r *kafka.Reader) []kafka.Message {
+	var m kafka.Message
+	for {
 		var err error
-		results, err = a.store(ctx, items)
-		return err
-	}); err != nil {
+		if m, err = r.FetchMessage(stop); err == nil {
+			break
+		}
+		if stop.Err() != nil {
+			return nil
+		}
+		c.log.Warn("fetch failed; retrying", "partition", r.Config().Partition, "error", err)
+		if !sleep(stop, time.Second) {
+			return nil
+		}
+	}
+	batch := []kafka.Message{m}
+	wait, cancel := context.WithTimeout(stop, c.cfg.BatchWait)
+	defer cancel()
+	for len(batch) < c.cfg.BatchSize {
+		m, err := r.FetchMessage(wait)
+		if err != nil {
+			break
+		}
+		batch = append(batch, m)
+	}
+	return batch
+}
+
+// process runs one micro-batch: handle (store) → publish → park → commit. In-flight steps
+// finish even when stop ends; retries do not.
+func (c *Consumer) process(stop context.Context, gen *kafka.Generation, batch []kafka.Message) error {
+	start := time.Now()
+	work := context.WithoutCancel(stop)
+	out, err := c.handle(stop, work, batch, 0)
+	if err != nil {
 		return err
 	}
-	tStored := time.Now()
-	n := a.batches.Add(1)
-	if a.cfg.AfterStore != nil {
-		if err := a.cfg.AfterStore(int(n)); err != nil {
+	if c.cfg.AfterStore != nil {
+		if err := c.cfg.AfterStore(int(c.batches.Add(1))); err != nil {
 			return fmt.Errorf("%w: %v", ErrStopped, err)
 		}
 	}
-	out := make([]kafka.Message, len(results))
-	for i, res := range results {
-		out[i] = kafka.Message{Key: []byte(res.member), Value: res.json}
-		a.metrics.Results.WithLabelValues(res.status).Inc()
-	}
-	if len(out) > 0 {
-		if err := a.retry(ctx, "publish results", func() error { return a.results.WriteMessages(ctx, out...) }); err != nil {
-			return err
-		}
-	}
-	tPublished := time.Now()
-	if err := a.retry(ctx, "commit offsets", func() error { return r.CommitMessages(ctx, batch...) }); err != nil {
+	parked, err := c.publish(stop, work, batch, out.Publish)
+	if err != nil {
 		return err
 	}
-	a.log.Debug("batch done", "messages", len(batch), "decode", tDecoded.Sub(start), "store", tStored.Sub(tDecoded),
-		"publish", tPublished.Sub(tStored), "commit", time.Since(tPublished))
-	a.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
-	a.metrics.BatchSize.Observe(float64(len(batch)))
+	if err := c.park(stop, work, batch, append(out.Park, parked...)); err != nil {
+		return err
+	}
+	last := batch[len(batch)-1]
+	commit := map[string]map[int]int64{c.cfg.Topic: {last.Partition: last.Offset + 1}}
+	if err := c.retry(stop, "commit offsets", batch, func() error { return gen.CommitOffsets(commit) }); err != nil {
+		return err
+	}
+	c.metrics.BatchSeconds.Observe(time.Since(start).Seconds())
+	c.metrics.BatchSize.Observe(float64(len(batch)))
 	return nil
 }
 
-// encoded is a result ready to publish.
-type encoded struct {
-	member, status string
-	json           []byte
-}
-
-func encode(r claim.Result) (encoded, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return encoded{}, fmt.Errorf("encode result %s/%s: %w", r.ProviderID, r.ClaimID, err)
-	}
-	return encoded{member: r.MemberID, status: r.Status, json: b}, nil
-}
-
-// store prices the batch against the database state in one transaction and returns the
-// result of every decodable submission, in offset order.
-func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, error) {
-	policies, err := a.currentPolicies(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var members, providers []string
-	var keys []claim.Key
-	var partitions []int
-	var offsets []int64
-	for _, it := range items {
-		if it.sub == nil {
-			continue
-		}
-		c := &it.sub.Claim
-		members = append(members, c.MemberID)
-		providers = append(providers, c.ProviderID)
-		keys = append(keys, it.sub.Key())
-		if c.Referral != nil {
-			providers = append(providers, c.Referral.FromProviderID)
-			keys = append(keys, claim.Key{ProviderID: c.Referral.FromProviderID, ClaimID: c.Referral.FromClaimID})
-		}
-		partitions = append(partitions, it.src.Partition)
-		offsets = append(offsets, it.src.Offset)
-	}
-	var results []encoded
-	now := a.cfg.Now()
-	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
-		t0 := time.Now()
-		results = results[:0]
-		mems, err := tx.LockMembers(ctx, members)
-		if err != nil {
-			return err
-		}
-		provs, err := tx.Providers(ctx, providers)
-		if err != nil {
-			return err
-		}
-		done, err := tx.Processed(ctx, a.cfg.Topics.Submitted, partitions, offsets)
-		if err != nil {
-			return err
-		}
-		recs, err := tx.Claims(ctx, keys)
-		if err != nil {
-			return err
-		}
-		totals, err := tx.Totals(ctx, members)
-		if err != nil {
-			return err
-		}
-		signups, err := tx.Signups(ctx, members)
-		if err != nil {
-			return err
-		}
-		tLoad := time.Now()
-		book := &payment.Book{Policies: policies, Dir: mapDirectory{provs, mems, signups}, Claims: recs, Totals: totals,
-			Now: func() time.Time { return now }}
-		var outs []store.Outcome
-		for _, it := range items {
-			if it.sub == nil {
-				continue
-			}
-			if r, seen := done[it.src]; seen {
-				enc, err := encode(r) // redelivered: re-emit, apply nothing
-				if err != nil {
-					return err
-				}
-				results = append(results, enc)
-				continue
-			}
-			src := it.src
-			eff := book.Process(it.sub, &src)
-			enc, err := encode(eff.Result)
-			if err != nil {
-				return err
-			}
-			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Effect: eff, JSON: enc.json})
-			results = append(results, enc)
-		}
-		tProc := time.Now()
-		err = tx.Save(ctx, outs, now)
-		a.log.Debug("store", "load", tLoad.Sub(t0), "process", tProc.Sub(tLoad), "save", time.Since(tProc))
+// handle calls the handler, retrying transient failures. A permanent failure of a batch
+// of several records is isolated: the records are handled one by one, in order, and the one
+// that fails alone is parked. first is the batch's index in the original batch.
+func (c *Consumer) handle(stop, work context.Context, batch []kafka.Message, first int) (Outcome, error) {
+	var out Outcome
+	err := c.retry(stop, "store batch", batch, func() error {
+		var err error
+		out, err = c.h.Handle(work, batch)
 		return err
 	})
-	return results, err
+	if err == nil {
+		return shift(out, first), nil
+	}
+	if stop.Err() != nil || IsTransient(err) {
+		return Outcome{}, err
+	}
+	if len(batch) == 1 {
+		return Outcome{Park: []Parked{{Record: first, Stage: StageProcess, Err: err}}}, nil
+	}
+	c.log.Warn("batch failed permanently; handling its records one by one to isolate the failing one",
+		"partition", batch[0].Partition, "offsets", offsetRange(batch), "error", err)
+	var all Outcome
+	for i := range batch {
+		o, err := c.handle(stop, work, batch[i:i+1], first+i)
+		if err != nil {
+			return Outcome{}, err
+		}
+		all.Publish = append(all.Publish, o.Publish...)
+		all.Park = append(all.Park, o.Park...)
+	}
+	return all, nil
 }
 
-// currentPolicies returns the policy versions, reloading them when the stored set changed.
-func (a *Adjudicator) currentPolicies(ctx context.Context) (payment.Policies, error) {
-	hashes, err := a.st.PolicyHashes(ctx)
-	if err != nil {
-		return nil, err
+func shift(o Outcome, by int) Outcome {
+	if by == 0 {
+		return o
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.hashes != nil && equalMaps(hashes, a.hashes) {
-		return a.policies, nil
+	for i := range o.Publish {
+		o.Publish[i].Record += by
 	}
-	bs, err := a.st.Policies(ctx)
-	if err != nil {
-		return nil, err
+	for i := range o.Park {
+		o.Park[i].Record += by
 	}
-	a.policies, a.hashes = payment.NewPolicies(bs...), hashes
-	a.log.Info("policy versions loaded", "versions", len(bs))
-	return a.policies, nil
+	return o
 }
 
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
+// publish writes the outputs, retrying transient failures; a message the broker refuses
+// for good parks the record that produced it (its effects are stored).
+func (c *Consumer) publish(stop, work context.Context, batch []kafka.Message, outs []Output) ([]Parked, error) {
+	byTopic := map[string][]Output{}
+	var topics []string
+	for _, o := range outs {
+		if _, ok := byTopic[o.Topic]; !ok {
+			topics = append(topics, o.Topic)
+		}
+		byTopic[o.Topic] = append(byTopic[o.Topic], o)
 	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
+	var parked []Parked
+	for _, t := range topics {
+		p, err := c.publishTopic(stop, work, batch, c.producer(t), byTopic[t])
+		if err != nil {
+			return nil, err
+		}
+		parked = append(parked, p...)
+		for range len(byTopic[t]) - len(p) {
+			c.metrics.Published.WithLabelValues(t).Inc()
 		}
 	}
-	return true
+	return parked, nil
 }
 
-// retry runs fn until it succeeds or ctx ends, backing off from 100ms to 5s.
-func (a *Adjudicator) retry(ctx context.Context, what string, fn func() error) error {
-	backoff := 100 * time.Millisecond
+func (c *Consumer) publishTopic(stop, work context.Context, batch []kafka.Message, p *Producer, pending []Output) ([]Parked, error) {
+	var parked []Parked
+	var backoff time.Duration
+	for attempt := 1; len(pending) > 0; attempt++ {
+		msgs := make([]kafka.Message, len(pending))
+		for i, o := range pending {
+			msgs[i] = kafka.Message{Key: o.Key, Value: o.Value}
+		}
+		err := p.Write(work, msgs...)
+		if err == nil {
+			break
+		}
+		var pe *ProduceError
+		if !errors.As(err, &pe) {
+			pe = &ProduceError{Topic: p.Topic}
+			for i := range msgs {
+				pe.Failed = append(pe.Failed, MessageError{Index: i, Size: size(msgs[i]), Err: err})
+			}
+		}
+		var again []Output
+		for _, f := range pe.Failed {
+			o := pending[f.Index]
+			if IsTransient(f.Err) {
+				again = append(again, o)
+				continue
+			}
+			parked = append(parked, Parked{Record: o.Record, Stage: StagePublish, Err: fmt.Errorf(
+				"publish to %s (%d bytes): %s; the effects are stored, the message is not published", p.Topic, f.Size, describeWriteError(f.Err))})
+		}
+		pending = again
+		if len(pending) == 0 {
+			break
+		}
+		backoff = c.cfg.Backoff.next(backoff)
+		c.noteRetry(batch, "publish to "+p.Topic, attempt, backoff, err)
+		if !sleep(stop, backoff) {
+			return nil, stop.Err()
+		}
+	}
+	c.clearStall(batch[0].Partition)
+	return parked, nil
+}
+
+// retry runs fn until it succeeds, fails permanently (returned at once) or stop ends.
+func (c *Consumer) retry(stop context.Context, step string, batch []kafka.Message, fn func() error) error {
+	var backoff time.Duration
 	for attempt := 1; ; attempt++ {
 		err := fn()
 		if err == nil {
+			c.clearStall(batch[0].Partition)
 			return nil
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if stop.Err() != nil {
+			return stop.Err()
 		}
-		a.metrics.Retries.WithLabelValues(what).Inc()
-		level := slog.LevelWarn
-		if !store.IsTransient(err) {
-			level = slog.LevelError
+		if !IsTransient(err) {
+			return err
 		}
-		a.log.Log(ctx, level, what+" failed; retrying, offsets not committed", "attempt", attempt, "backoff", backoff, "error", err)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-		if backoff *= 2; backoff > 5*time.Second {
-			backoff = 5 * time.Second
+		backoff = c.cfg.Backoff.next(backoff)
+		c.noteRetry(batch, step, attempt, backoff, err)
+		if !sleep(stop, backoff) {
+			return stop.Err()
 		}
 	}
 }
 
-// mapDirectory serves the providers, members and signups read for a batch.
-type mapDirectory struct {
-	providers map[string]*policy.Provider
-	members   map[string]*policy.Member
-	signups   []policy.Signup
-}
-
-func (d mapDirectory) Signup(memberID, providerID string, date time.Time) (policy.Signup, bool) {
-	return policy.FindSignup(d.signups, memberID, providerID, date)
-}
-
-func (d mapDirectory) Provider(id string) (*policy.Provider, bool) {
-	p, ok := d.providers[id]
-	return p, ok
-}
-func (d mapDirectory) Member(id string) (*policy.Member, bool) { m, ok := d.members[id]; return m, ok }
-
-// DLQRecord is the value written to claims.dlq.
-type DLQRecord struct {
-	Error       string `json:"error"`
-	Topic       string `json:"topic"`
-	Partition   int    `json:"partition"`
-	Offset      int64  `json:"offset"`
-	Value       string `json:"value,omitempty"`        // the original bytes when they are UTF-8
-	ValueBase64 string `json:"value_base64,omitempty"` // the original bytes otherwise
-}
-
-func dlqMessage(m kafka.Message, err error) kafka.Message {
-	rec := DLQRecord{Error: err.Error(), Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
-	if utf8.Valid(m.Value) {
-		rec.Value = string(m.Value)
-	} else {
-		rec.ValueBase64 = base64.StdEncoding.EncodeToString(m.Value)
+// noteRetry logs a retry naming partition, offsets and records, and tracks the stall.
+func (c *Consumer) noteRetry(batch []kafka.Message, step string, attempt int, backoff time.Duration, err error) {
+	part := batch[0].Partition
+	subject := c.subjects(batch)
+	c.metrics.Retries.WithLabelValues(step).Inc()
+	c.log.Warn(step+" failed; retrying, offsets not committed", "topic", c.cfg.Topic, "partition", part,
+		"offsets", offsetRange(batch), "records", subject, "attempt", attempt, "backoff", backoff, "error", err)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.stalls[part]
+	if s == nil {
+		s = &Stall{Topic: c.cfg.Topic, Partition: part, Since: time.Now()}
+		c.stalls[part] = s
 	}
-	b, _ := json.Marshal(rec)
-	return kafka.Message{Key: m.Key, Value: b, Headers: []kafka.Header{
-		{Key: "error", Value: []byte(err.Error())}, {Key: "topic", Value: []byte(m.Topic)},
-		{Key: "partition", Value: []byte(strconv.Itoa(m.Partition))}, {Key: "offset", Value: []byte(strconv.FormatInt(m.Offset, 10))},
-	}}
+	s.Offset, s.Subject, s.Step, s.Attempts, s.Error = batch[0].Offset, subject, step, s.Attempts+1, err.Error()
+}
+
+func (c *Consumer) clearStall(partition int) {
+	c.mu.Lock()
+	delete(c.stalls, partition)
+	c.mu.Unlock()
+}
+
+// subjects names up to three records of the batch.
+func (c *Consumer) subjects(batch []kafka.Message) string {
+	s := ""
+	for i, m := range batch {
+		if i == 3 {
+			return s + fmt.Sprintf(", … %d more", len(batch)-3)
+		}
+		d := c.h.Describe(m)
+		if d.Subject == "" {
+			d.Subject = "?"
+		}
+		if s != "" {
+			s += ", "
+		}
+		s += fmt.Sprintf("%d: %s", m.Offset, d.Subject)
+	}
+	return s
+}
+
+func offsetRange(batch []kafka.Message) string {
+	if len(batch) == 1 {
+		return fmt.Sprint(batch[0].Offset)
+	}
+	return fmt.Sprintf("%d-%d", batch[0].Offset, batch[len(batch)-1].Offset)
 }

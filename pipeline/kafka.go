@@ -122,20 +122,3 @@ func EnsureTopics(ctx context.Context, brokers []string, topics []string, partit
 	}
 	return nil
 }
-
-// NewWriter returns a writer configured on purpose: all in-sync replicas acknowledge,
-// members are partitioned with murmur2 as the Java clients do, batches leave after a few
-// milliseconds.
-func NewWriter(brokers []string, topic string) *kafka.Writer {
-	return &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Topic:        topic,
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: 5 * time.Millisecond,
-		BatchSize:    1000,
-		BatchBytes:   1000000, // stay under the brokers' default message.max.bytes (1 MiB)
-		MaxAttempts:  10,
-		WriteTimeout: 30 * time.Second,
-	}
-}

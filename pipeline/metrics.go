@@ -5,7 +5,8 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the pipeline's Prometheus metrics.
 type Metrics struct {
 	Results      *prometheus.CounterVec
-	DLQ          prometheus.Counter
+	Published    *prometheus.CounterVec
+	Parked       *prometheus.CounterVec
 	Retries      *prometheus.CounterVec
 	BatchSeconds prometheus.Histogram
 	BatchSize    prometheus.Histogram
@@ -15,18 +16,21 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_results_total",
-			Help: "Adjudication results published, by status."}, []string{"status"}),
-		DLQ: prometheus.NewCounter(prometheus.CounterOpts{Name: "medclaims_dlq_total",
-			Help: "Undecodable submissions sent to the DLQ."}),
+			Help: "Adjudication results produced, by status."}, []string{"status"}),
+		Published: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_published_total",
+			Help: "Messages published by the consumers, by topic."}, []string{"topic"}),
+		Parked: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_parked_total",
+			Help: "Records parked on the DLQ, by stage (decode: undecodable; process: failed permanently; publish: output refused by the broker)."},
+			[]string{"stage"}),
 		Retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_retries_total",
-			Help: "Retried pipeline steps after a failure, by step."}, []string{"step"}),
+			Help: "Retried pipeline steps after a transient failure, by step."}, []string{"step"}),
 		BatchSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "medclaims_batch_seconds",
 			Help: "Time to process one micro-batch (decode, store, publish, commit).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "medclaims_batch_messages",
 			Help: "Messages per micro-batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Results, m.DLQ, m.Retries, m.BatchSeconds, m.BatchSize)
+		reg.MustRegister(m.Results, m.Published, m.Parked, m.Retries, m.BatchSeconds, m.BatchSize)
 	}
 	return m
 }

@@ -58,18 +58,18 @@ func setup(t *testing.T, bundle *policy.Bundle) *env {
 
 func (e *env) produce(items [][]byte) {
 	e.t.Helper()
-	w := NewWriter(e.broker.Addrs, e.topics.Submitted)
-	defer w.Close()
-	if _, err := Submit(context.Background(), w, items, "BATCH-T", nil); err != nil {
+	p := NewProducer(e.broker.Addrs, e.topics.Submitted)
+	defer p.Close()
+	if _, err := Submit(context.Background(), p, items, "BATCH-T", nil); err != nil {
 		e.t.Fatal(err)
 	}
 }
 
 func (e *env) produceRaw(msgs ...kafka.Message) {
 	e.t.Helper()
-	w := NewWriter(e.broker.Addrs, e.topics.Submitted)
-	defer w.Close()
-	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+	p := NewProducer(e.broker.Addrs, e.topics.Submitted)
+	defer p.Close()
+	if err := p.Write(context.Background(), msgs...); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -9,14 +9,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"medclaims/payment/drg"
 )
 
 // File names of a bundle.
@@ -34,8 +33,14 @@ const (
 var requiredFiles = []string{FilePolicy, FileCatalogue, FileProviders, FileMembers}
 var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets}
 
+// Options are what a bundle is validated against that the policy package does not own: the
+// DRG grouper data sets that exist (the caller knows them; see payment.PolicyOptions).
+type Options struct {
+	Groupers []string
+}
+
 // LoadDir loads and validates the bundle in a directory.
-func LoadDir(dir string) (*Bundle, error) {
+func LoadDir(dir string, opt Options) (*Bundle, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load policy bundle: %w", err)
@@ -43,12 +48,12 @@ func LoadDir(dir string) (*Bundle, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("load policy bundle: %s is not a directory", dir)
 	}
-	return Load(os.DirFS(dir))
+	return Load(os.DirFS(dir), opt)
 }
 
 // Load reads a bundle from a file system and validates it as a whole. Any defect refuses
 // the whole bundle with a *BundleError naming file, line and column.
-func Load(fsys fs.FS) (*Bundle, error) {
+func Load(fsys fs.FS, opt Options) (*Bundle, error) {
 	files := map[string][]byte{}
 	for _, name := range append(append([]string{}, requiredFiles...), optionalFiles...) {
 		b, err := fs.ReadFile(fsys, name)
@@ -60,12 +65,12 @@ func Load(fsys fs.FS) (*Bundle, error) {
 		}
 		files[name] = b
 	}
-	return FromFiles(files)
+	return FromFiles(files, opt)
 }
 
 // FromFiles builds a bundle from file contents keyed by file name.
-func FromFiles(files map[string][]byte) (*Bundle, error) {
-	l := &loader{b: &Bundle{Files: files}}
+func FromFiles(files map[string][]byte, opt Options) (*Bundle, error) {
+	l := &loader{b: &Bundle{Files: files}, opt: opt}
 	for _, name := range requiredFiles {
 		if _, ok := files[name]; !ok {
 			l.errAt(name, 1, 1, "required file is missing")
@@ -105,6 +110,7 @@ func hashFiles(files map[string][]byte) string {
 
 type loader struct {
 	b    *Bundle
+	opt  Options
 	errs []Error
 }
 
@@ -306,8 +312,8 @@ func (l *loader) policyJSON(data []byte) {
 	}
 	b.Region = j.str(top, "region", "region", false)
 	b.Grouper = j.str(top, "grouper", "grouper", false)
-	if b.Grouper != "" && !drg.Has(b.Grouper) {
-		j.err("grouper", "no DRG grouper data set %q (available: %s)", b.Grouper, strings.Join(drg.Schemes(), ", "))
+	if b.Grouper != "" && !slices.Contains(j.l.opt.Groupers, b.Grouper) {
+		j.err("grouper", "no DRG grouper data set %q (available: %s)", b.Grouper, strings.Join(j.l.opt.Groupers, ", "))
 	}
 	b.Schemes = map[string]*Scheme{}
 	if sm := j.obj(top["schemes"], "schemes", true); sm != nil {

@@ -30,7 +30,7 @@ func sampleFiles(t *testing.T) map[string][]byte {
 }
 
 func TestSampleBundleLoads(t *testing.T) {
-	b, err := LoadDir("../sample/bundle")
+	b, err := LoadDir("../sample/bundle", testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestSampleBundleLoads(t *testing.T) {
 	if b.Catalogue["XJ01DD04"].MaxUnitPrice.String() != "50" || !b.Providers["H3001"].HospitalCoefficient.Equal(b.Providers["H3001"].HospitalCoefficient) {
 		t.Error("catalogue or provider fields")
 	}
-	b2, _ := LoadDir("../sample/bundle")
+	b2, _ := LoadDir("../sample/bundle", testOptions)
 	if b.Hash != b2.Hash {
 		t.Error("the same bundle hashes differently")
 	}
@@ -93,7 +93,7 @@ func TestErrorsNameFileLineColumn(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			files := sampleFiles(t)
 			files[tc.file] = []byte(tc.edit(string(files[tc.file])))
-			b, err := FromFiles(files)
+			b, err := FromFiles(files, testOptions)
 			var be *BundleError
 			if b != nil || !errors.As(err, &be) {
 				t.Fatalf("bundle accepted (%v)", err)
@@ -108,13 +108,13 @@ func TestErrorsNameFileLineColumn(t *testing.T) {
 func TestMissingRequiredFile(t *testing.T) {
 	files := sampleFiles(t)
 	delete(files, FileMembers)
-	if _, err := FromFiles(files); err == nil || !strings.Contains(err.Error(), "members.csv:1:1: required file is missing") {
+	if _, err := FromFiles(files, testOptions); err == nil || !strings.Contains(err.Error(), "members.csv:1:1: required file is missing") {
 		t.Errorf("err %v", err)
 	}
 }
 
 func TestProviderStatusOn(t *testing.T) {
-	b, err := LoadDir("../sample/bundle")
+	b, err := LoadDir("../sample/bundle", testOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func FuzzPolicyJSON(f *testing.F) {
 			in[k] = v
 		}
 		in[FilePolicy] = policyJSON
-		b, err := FromFiles(in)
+		b, err := FromFiles(in, testOptions)
 		if err == nil {
 			if b.Version == "" || len(b.Schemes) == 0 {
 				t.Fatalf("accepted a bundle without version or schemes: %q", policyJSON)
@@ -176,3 +176,6 @@ func FuzzPolicyJSON(f *testing.F) {
 		}
 	})
 }
+
+// testOptions name the grouper data set the sample bundle uses.
+var testOptions = Options{Groupers: []string{"chs-drg-1.1"}}

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 
 	"medclaims/claim"
+	"medclaims/payment/drg"
 	"medclaims/policy"
 )
 
@@ -29,8 +30,11 @@ func BundleFS() fs.FS {
 	return sub
 }
 
+// policyOptions validates the sample bundles against the grouper data sets shipped.
+var policyOptions = policy.Options{Groupers: drg.Schemes()}
+
 // Bundle loads the sample policy bundle.
-func Bundle() (*policy.Bundle, error) { return policy.Load(BundleFS()) }
+func Bundle() (*policy.Bundle, error) { return policy.Load(BundleFS(), policyOptions) }
 
 // DemoBatch returns the demo batch: clean claims, a duplicate, a void, a replace and a set
 // of invalid claims, one submission per item.
@@ -76,7 +80,7 @@ func SyntheticBundle(n int) (*policy.Bundle, error) {
 		fmt.Fprintf(&su, "%s,H1001,2026-01-01,\n", SyntheticMember(i))
 	}
 	files[policy.FileSignups] = su.Bytes()
-	return policy.FromFiles(files)
+	return policy.FromFiles(files, policyOptions)
 }
 
 // SyntheticMember names the i-th synthetic member.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
+	"unicode/utf8"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,6 +26,78 @@ type Batch struct{ tx *sqlx.Tx }
 // InBatch runs fn inside one transaction and returns the commit error.
 func (s *Store) InBatch(ctx context.Context, fn func(*Batch) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return fn(&Batch{tx: tx}) })
+}
+
+// BatchQuery collects what a micro-batch must read: its members, providers (with the
+// referring ones), claims (with the claims referrals point at) and record offsets.
+type BatchQuery struct {
+	members, providers []string
+	keys               []claim.Key
+	topic              string
+	partitions         []int
+	offsets            []int64
+}
+
+// Add adds one decoded submission and the record that carried it.
+func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
+	c := &s.Claim
+	q.members = append(q.members, c.MemberID)
+	q.providers = append(q.providers, c.ProviderID)
+	q.keys = append(q.keys, s.Key())
+	if c.Referral != nil {
+		q.providers = append(q.providers, c.Referral.FromProviderID)
+		q.keys = append(q.keys, claim.Key{ProviderID: c.Referral.FromProviderID, ClaimID: c.Referral.FromClaimID})
+	}
+	q.topic = src.Topic
+	q.partitions = append(q.partitions, src.Partition)
+	q.offsets = append(q.offsets, src.Offset)
+}
+
+// State is what a micro-batch read: the parties, the claims and accumulators it touches,
+// and the stored results of records already processed (redeliveries).
+type State struct {
+	Providers map[string]*policy.Provider
+	Members   map[string]*policy.Member
+	Signups   []policy.Signup
+	Claims    map[claim.Key]*payment.Record
+	Totals    map[payment.MemberYear]*payment.Totals
+	Done      map[claim.Source]claim.Result
+}
+
+// Directory serves the state's parties to payment.Book.
+func (s *State) Directory() payment.Directory { return stateDirectory{s} }
+
+type stateDirectory struct{ s *State }
+
+func (d stateDirectory) Provider(id string) (*policy.Provider, bool) { p, ok := d.s.Providers[id]; return p, ok }
+func (d stateDirectory) Member(id string) (*policy.Member, bool)     { m, ok := d.s.Members[id]; return m, ok }
+func (d stateDirectory) Signup(memberID, providerID string, date time.Time) (policy.Signup, bool) {
+	return policy.FindSignup(d.s.Signups, memberID, providerID, date)
+}
+
+// Load locks the batch's members and reads everything the batch needs.
+func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
+	var st State
+	var err error
+	if st.Members, err = b.LockMembers(ctx, q.members); err != nil {
+		return nil, err
+	}
+	if st.Providers, err = b.Providers(ctx, q.providers); err != nil {
+		return nil, err
+	}
+	if st.Done, err = b.Processed(ctx, q.topic, q.partitions, q.offsets); err != nil {
+		return nil, err
+	}
+	if st.Claims, err = b.Claims(ctx, q.keys); err != nil {
+		return nil, err
+	}
+	if st.Totals, err = b.Totals(ctx, q.members); err != nil {
+		return nil, err
+	}
+	if st.Signups, err = b.Signups(ctx, q.members); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
 // LockMembers reads the members and locks their rows until the transaction ends, so one
@@ -220,7 +294,11 @@ func (b *Batch) Totals(ctx context.Context, members []string) (map[payment.Membe
 type Outcome struct {
 	Source claim.Source
 	Kind   string
-	Effect payment.Effect
+	// Key and MemberID are the submission's validated ids ("" when invalid): the columns
+	// that find it. The result may carry the ids as sent.
+	Key      claim.Key
+	MemberID string
+	Effect   payment.Effect
 	// JSON is Effect.Result encoded once, for the database and the results topic alike.
 	JSON []byte
 }
@@ -357,14 +435,16 @@ func (b *Batch) saveSubmissions(ctx context.Context, outs []Outcome, now time.Ti
 	for i, o := range outs {
 		r := o.Effect.Result
 		topics[i], parts[i], offsets[i] = o.Source.Topic, int64(o.Source.Partition), o.Source.Offset
-		kinds[i], batches[i], provs[i], claims[i], members[i], statuses[i] = o.Kind, r.BatchID, r.ProviderID, r.ClaimID, r.MemberID, r.Status
+		kinds[i], batches[i], provs[i], claims[i], members[i], statuses[i] = o.Kind, text(r.BatchID), o.Key.ProviderID, o.Key.ClaimID, o.MemberID, r.Status
 		versions[i] = int64(r.Version)
 		rs, _ := json.Marshal(r.Reasons)
 		reasons[i] = string(rs)
-		switch r.Status {
-		case claim.StatusAdjudicated, claim.StatusHeld:
+		switch {
+		case o.Effect.Replayed:
+			results[i] = string(o.JSON) // a duplicate's result names its own source and batch
+		case r.Status == claim.StatusAdjudicated || r.Status == claim.StatusHeld:
 			refs[i] = "result" // the claim_results row holds it; not stored twice
-		case claim.StatusVoided:
+		case r.Status == claim.StatusVoided:
 			refs[i] = "voided"
 		default:
 			results[i] = string(o.JSON)
@@ -511,6 +591,14 @@ func (b *Batch) saveLedger(ctx context.Context, entries []payment.Entry, now tim
 		return fmt.Errorf("update member totals: %w", err)
 	}
 	return nil
+}
+
+// text makes a string storable in a text column: PostgreSQL refuses NUL and invalid UTF-8.
+func text(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
 // amount renders an amount for a numeric column with the scale results show ("12.50").

@@ -129,7 +129,7 @@ func (s *Store) PolicyHashes(ctx context.Context) (map[string]string, error) {
 }
 
 // Policies loads every stored policy version, parsed and validated again.
-func (s *Store) Policies(ctx context.Context) ([]*policy.Bundle, error) {
+func (s *Store) Policies(ctx context.Context, opt policy.Options) ([]*policy.Bundle, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT version, files FROM policy_versions ORDER BY effective_from`)
 	if err != nil {
 		return nil, fmt.Errorf("load policy versions: %w", err)
@@ -150,7 +150,7 @@ func (s *Store) Policies(ctx context.Context) ([]*policy.Bundle, error) {
 		for n, c := range files {
 			bf[n] = []byte(c)
 		}
-		b, err := policy.FromFiles(bf)
+		b, err := policy.FromFiles(bf, opt)
 		if err != nil {
 			return nil, fmt.Errorf("policy version %s: %w", v, err)
 		}

@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -42,6 +43,43 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, fmt.Errorf("connect to database %s: %w", redact(url), err)
 	}
 	return &Store{db: db}, nil
+}
+
+// OpenMigrated creates the database of url when missing (url "" is DefaultURL), connects and
+// applies the migrations.
+func OpenMigrated(ctx context.Context, url string) (*Store, error) {
+	if url == "" {
+		url = DefaultURL
+	}
+	if err := EnsureDatabase(ctx, url); err != nil {
+		return nil, err
+	}
+	st, err := Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return nil
+}
+
+// CountResults counts the stored claim versions.
+func (s *Store) CountResults(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM claim_results`); err != nil {
+		return 0, fmt.Errorf("count results: %w", err)
+	}
+	return n, nil
 }
 
 // Close closes the connection pool.
@@ -137,8 +175,11 @@ func (s *Store) inTx(ctx context.Context, fn func(*sqlx.Tx) error) error {
 	return nil
 }
 
-// IsTransient reports whether err is worth retrying: connection trouble, serialization
-// failures, deadlocks, the server shutting down.
+// IsTransient reports whether a database error is worth retrying: the PostgreSQL classes
+// of connection trouble (08), transaction rollback — serialization failure, deadlock — (40),
+// insufficient resources (53) and operator intervention, such as a shutting-down server
+// (57), and a connection the driver found broken. Other database errors (a constraint, a
+// malformed value) are permanent. Network errors are classified by the caller.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
@@ -146,12 +187,12 @@ func IsTransient(err error) bool {
 	var pe *pq.Error
 	if errors.As(err, &pe) {
 		switch pe.Code.Class() {
-		case "08", "40", "53", "57": // connection, transaction rollback, resources, operator intervention
+		case "08", "40", "53", "57":
 			return true
 		}
 		return false
 	}
-	return !errors.Is(err, context.Canceled)
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)
 }
 
 // DropDatabase drops the database named in dbURL, but only when its name starts with

@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"medclaims/payment"
 	"medclaims/sample"
 	"medclaims/store"
 	"medclaims/store/storetest"
@@ -47,7 +48,7 @@ func TestSavePolicyTwiceChangesNothing(t *testing.T) {
 		t.Errorf("the second load changed something: loaded_at %s → %s, status %s", before, after, status)
 	}
 	// Stored versions come back parsed and equal.
-	ps, err := st.Policies(ctx)
+	ps, err := st.Policies(ctx, payment.PolicyOptions())
 	if err != nil || len(ps) != 1 || ps[0].Hash != b.Hash {
 		t.Fatalf("policies: %d %v", len(ps), err)
 	}

@@ -2,33 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 
+	"medclaims/payment"
 	"medclaims/policy"
 	"medclaims/store"
 )
-
-// openStore creates the database when missing, connects and applies migrations.
-func openStore(ctx context.Context, dbURL string) (*store.Store, error) {
-	if dbURL == "" {
-		dbURL = store.DefaultURL
-	}
-	if err := store.EnsureDatabase(ctx, dbURL); err != nil {
-		return nil, err
-	}
-	st, err := store.Open(ctx, dbURL)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
-}
 
 // withDatabase returns dbURL (or the default) with its database name replaced.
 func withDatabase(dbURL, name string) (string, error) {
@@ -52,15 +33,14 @@ func databaseName(dbURL string) string {
 }
 
 func cmdMigrate(ctx context.Context, args []string, std io3) error {
-	fs := newFlags("migrate", std)
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(newFlags("migrate", std), args, "migrate", 0, 0); err != nil {
 		return err
 	}
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -71,15 +51,10 @@ func cmdMigrate(ctx context.Context, args []string, std io3) error {
 
 func cmdLoad(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("load", std)
-	fs.Usage = func() { fmt.Fprintln(std.err, "usage: medclaims load DIR") }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, "load DIR", 1, 1); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("load needs exactly one bundle directory")
-	}
-	b, err := policy.LoadDir(fs.Arg(0))
+	b, err := policy.LoadDir(fs.Arg(0), payment.PolicyOptions())
 	if err != nil {
 		return err
 	}
@@ -87,7 +62,7 @@ func cmdLoad(ctx context.Context, args []string, std io3) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.DatabaseURL)
+	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}

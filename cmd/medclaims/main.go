@@ -14,6 +14,9 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
+
+	"medclaims/pipeline"
 )
 
 const usage = `medclaims — prices and settles medical-insurance claims.
@@ -24,18 +27,24 @@ Commands:
   demo                 the whole main job on one machine: embedded broker, migrations, sample
                        bundle, a sample batch, then a summary; keeps serving until interrupted
                        (--exit stops after the summary)
-  serve                adjudication consumer + HTTP (/healthz, /metrics); embedded broker when
-                       KAFKA_BROKERS is unset
+  serve [--broker-addr HOST:PORT]
+                       adjudication consumer + HTTP (/healthz, /metrics); embedded broker when
+                       KAFKA_BROKERS is unset (a busy --broker-addr is an error)
   broker               the embedded Kafka-protocol broker alone (--addr, --partitions)
   migrate              apply database migrations
   load DIR             load and validate a policy bundle (errors name file:line:column)
-  submit FILE          produce a batch (JSON array, JSON lines or CSV) to claims.submitted with a
-                       progress bar; prints the batch id
+  submit FILE          produce a batch (JSON array, JSON lines, one JSON object or CSV) to
+                       claims.submitted with a progress bar; prints the batch id
   price --bundle DIR [FILE]
                        offline pre-settlement: prices claims in order against a bundle with
-                       empty accumulators; one result JSON per line (stdin without FILE)
-  bench                synthetic load: end-to-end claims/s with p50/p99 latency, and pure
+                       empty accumulators; one result JSON per line, printed as it is computed
+                       (stdin without FILE)
+  bench [--claims N] [--members N] [--batch-size N] [--rate N]
+                       synthetic load: end-to-end claims/s with p50/p99 latency, and pure
                        adjudication claims/s
+  dlq [--follow] [--json]
+                       print the records parked on claims.dlq: error, stage, source topic,
+                       partition and offset, batch id, claim, value
   drg group [--trace] [FILE]
                        CHS-DRG grouping of cases (CSV with the columns of sample_cases.csv);
                        prints CSV index,mdc,adrg,drg,status (--trace adds the rule trail)
@@ -50,9 +59,12 @@ Environment:
   MEDCLAIMS_HTTP_ADDR     HTTP listen address for serve and demo (default 127.0.0.1:8080)
   MEDCLAIMS_PARTITIONS    partitions of topics created by medclaims (default 8)
   MEDCLAIMS_LOG_LEVEL     debug, info, warn or error (default info)
+  MEDCLAIMS_NOW           a fixed service clock, YYYY-MM-DD or RFC 3339, for tests and replays
+                          (processing dates read it); unset: the real clock
   GOGC, GOMEMLIMIT        Go garbage-collector settings (defaults here: GOGC=400, GOMEMLIMIT=4GiB)
 
-Run "medclaims <command> -h" for a command's flags.
+Run "medclaims <command> -h" for a command's flags. A command given wrong arguments prints its
+usage and exits with status 2.
 `
 
 // Garbage-collector defaults for a throughput service: adjudication allocates a few KB per
@@ -78,8 +90,12 @@ func main() {
 		}
 		fmt.Fprintln(os.Stderr, "medclaims:", err)
 		var ec exitCode
-		if errors.As(err, &ec) {
+		var ue usageError
+		switch {
+		case errors.As(err, &ec):
 			os.Exit(int(ec))
+		case errors.As(err, &ue):
+			os.Exit(2)
 		}
 		os.Exit(1)
 	}
@@ -90,6 +106,11 @@ type exitCode int
 
 func (e exitCode) Error() string { return "exit status " + strconv.Itoa(int(e)) }
 
+// usageError is a command line the command cannot run: exit status 2, after the usage.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
 type io3 struct {
 	in       io.Reader
 	out, err io.Writer
@@ -98,7 +119,7 @@ type io3 struct {
 func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(errw, usage)
-		return errors.New("no command given")
+		return usageError{"no command given"}
 	}
 	std := io3{in: in, out: out, err: errw}
 	cmd, rest := args[0], args[1:]
@@ -124,9 +145,11 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdDemo(ctx, rest, std)
 	case "drg":
 		return cmdDRG(ctx, rest, std)
+	case "dlq":
+		return cmdDLQ(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
 }
 
@@ -137,24 +160,53 @@ type config struct {
 	TopicPrefix string
 	HTTPAddr    string
 	Partitions  int
+	Now         func() time.Time // MEDCLAIMS_NOW, or the real clock
 }
 
 func loadConfig() (config, error) {
 	c := config{
 		DatabaseURL: os.Getenv("DATABASE_URL"), Brokers: os.Getenv("KAFKA_BROKERS"),
-		TopicPrefix: os.Getenv("MEDCLAIMS_TOPIC_PREFIX"), HTTPAddr: os.Getenv("MEDCLAIMS_HTTP_ADDR"), Partitions: 8,
+		TopicPrefix: os.Getenv("MEDCLAIMS_TOPIC_PREFIX"), HTTPAddr: os.Getenv("MEDCLAIMS_HTTP_ADDR"), Partitions: 8, Now: time.Now,
 	}
+	return c, c.validate()
+}
+
+// validate reads the numeric and time settings and fills defaults.
+func (c *config) validate() error {
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = "127.0.0.1:8080"
 	}
 	if p := os.Getenv("MEDCLAIMS_PARTITIONS"); p != "" {
 		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 {
-			return c, fmt.Errorf("MEDCLAIMS_PARTITIONS=%q: want a whole number ≥ 1", p)
+		if err != nil || n < 1 || n > 1000 {
+			return fmt.Errorf("MEDCLAIMS_PARTITIONS=%q: want a whole number from 1 to 1000", p)
 		}
 		c.Partitions = n
 	}
-	return c, nil
+	if v := os.Getenv("MEDCLAIMS_NOW"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02", v); err != nil {
+				return fmt.Errorf("MEDCLAIMS_NOW=%q: want YYYY-MM-DD or RFC 3339", v)
+			}
+		}
+		c.Now = func() time.Time { return t }
+	}
+	return nil
+}
+
+// service is the pipeline's configuration from the environment.
+func (c config) service(brokerAddr string) pipeline.ServiceConfig {
+	return pipeline.ServiceConfig{DatabaseURL: c.DatabaseURL, Brokers: pipeline.ParseBrokers(c.Brokers), BrokerAddr: brokerAddr,
+		TopicPrefix: c.TopicPrefix, Partitions: c.Partitions, Now: c.Now}
+}
+
+// brokers are the configured brokers for a producing command (default 127.0.0.1:9092).
+func (c config) brokers() []string {
+	if b := pipeline.ParseBrokers(c.Brokers); len(b) > 0 {
+		return b
+	}
+	return []string{"127.0.0.1:9092"}
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -167,4 +219,36 @@ func newFlags(name string, std io3) *flag.FlagSet {
 	fs := flag.NewFlagSet("medclaims "+name, flag.ContinueOnError)
 	fs.SetOutput(std.err)
 	return fs
+}
+
+// parseArgs parses the flags and requires min..max arguments; anything else prints the
+// usage and is a usageError (exit status 2).
+func parseArgs(fs *flag.FlagSet, args []string, use string, min, max int) error {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: medclaims "+use)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if n := fs.NArg(); n < min || n > max {
+		fs.Usage()
+		switch {
+		case max == 0:
+			return usageError{fmt.Sprintf("%s takes no arguments, got %q", fs.Name(), fs.Args())}
+		case n > max:
+			return usageError{fmt.Sprintf("%s takes at most %d argument(s), got %q", fs.Name(), max, fs.Args())}
+		}
+		return usageError{fmt.Sprintf("%s needs %d argument(s)", fs.Name(), min)}
+	}
+	return nil
+}
+
+// badFlag is an out-of-range flag value: the usage and exit status 2.
+func badFlag(fs *flag.FlagSet, format string, args ...any) error {
+	fs.Usage()
+	return usageError{fmt.Sprintf(format, args...)}
 }

@@ -5,116 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
+	"medclaims/api"
 	"medclaims/pipeline"
-	"medclaims/store"
 )
 
-// service is a running medclaims: broker connection (or the embedded broker), database,
-// topics, the adjudication consumer and the HTTP endpoints.
-type service struct {
-	cfg      config
-	log      *slog.Logger
-	brokers  []string
-	embedded *pipeline.Broker
-	st       *store.Store
-	topics   pipeline.Topics
-	reg      *prometheus.Registry
-}
-
-// startService connects everything; brokerAddr is where an embedded broker listens when
-// KAFKA_BROKERS is unset.
-func startService(ctx context.Context, cfg config, log *slog.Logger, brokerAddr string) (*service, error) {
-	s := &service{cfg: cfg, log: log, topics: pipeline.NewTopics(cfg.TopicPrefix), reg: prometheus.NewRegistry()}
-	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if cfg.Brokers != "" {
-		s.brokers = pipeline.ParseBrokers(cfg.Brokers)
-	} else {
-		b, err := pipeline.StartBroker(brokerAddr, cfg.Partitions)
-		if err != nil && brokerAddr != "127.0.0.1:0" {
-			log.Warn("embedded broker address busy; using a free port", "addr", brokerAddr, "error", err)
-			b, err = pipeline.StartBroker("127.0.0.1:0", cfg.Partitions)
-		}
-		if err != nil {
-			return nil, err
-		}
-		s.embedded, s.brokers = b, b.Addrs
-		log.Info("embedded Kafka-protocol broker started", "addr", b.Addrs)
-	}
-	st, err := openStore(ctx, cfg.DatabaseURL)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
-	s.st = st
-	if err := pipeline.EnsureTopics(ctx, s.brokers, s.topics.All(), cfg.Partitions, 1); err != nil {
-		s.close()
-		return nil, err
-	}
-	return s, nil
-}
-
-func (s *service) close() {
-	if s.st != nil {
-		s.st.Close()
-	}
-	if s.embedded != nil {
-		s.embedded.Close()
-	}
-}
-
-// run serves until ctx ends: the adjudication consumer and the HTTP endpoints.
-func (s *service) run(ctx context.Context) error {
-	a, err := pipeline.NewAdjudicator(pipeline.Config{Brokers: s.brokers, Topics: s.topics}, s.st, s.log, pipeline.NewMetrics(s.reg))
+// serve runs the service's consumers and the HTTP server until ctx ends; the HTTP address
+// is bound first, so a busy one fails at once.
+func serve(ctx context.Context, s *pipeline.Service, httpAddr string, log *slog.Logger) error {
+	srv, err := api.Listen(api.Config{Addr: httpAddr, Health: s.Health, Registry: s.Registry}, log)
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		pctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.st.DB().PingContext(pctx); err != nil {
-			http.Error(w, `{"status":"unavailable","database":"`+err.Error()+`"}`, http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"status":"ok"}`)
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	srv := &http.Server{Addr: s.cfg.HTTPAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	httpErr := make(chan error, 1)
-	go func() {
-		s.log.Info("HTTP listening", "addr", s.cfg.HTTPAddr)
-		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			httpErr <- err
-		}
-	}()
-	consumerErr := make(chan error, 1)
-	go func() { consumerErr <- a.Run(ctx) }()
-	var runErr error
-	select {
-	case <-ctx.Done():
-		runErr = <-consumerErr
-	case runErr = <-consumerErr:
-	case err := <-httpErr:
-		runErr = fmt.Errorf("HTTP server: %w", err)
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	_ = srv.Shutdown(sctx)
-	return runErr
+	errc := make(chan error, 2)
+	go func() { errc <- s.Run(ctx) }()
+	go func() { errc <- srv.Serve(ctx) }()
+	first := <-errc
+	cancel()
+	return errors.Join(first, <-errc)
 }
 
 func cmdServe(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("serve", std)
 	brokerAddr := fs.String("broker-addr", "127.0.0.1:9092", "listen address of the embedded broker when KAFKA_BROKERS is unset")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, "serve [--broker-addr HOST:PORT]", 0, 0); err != nil {
 		return err
 	}
 	cfg, err := loadConfig()
@@ -122,21 +38,24 @@ func cmdServe(ctx context.Context, args []string, std io3) error {
 		return err
 	}
 	log := newLogger(std.err)
-	s, err := startService(ctx, cfg, log, *brokerAddr)
+	s, err := pipeline.StartService(ctx, cfg.service(*brokerAddr), log)
 	if err != nil {
 		return err
 	}
-	defer s.close()
-	log.Info("serving", "brokers", s.brokers, "topic_prefix", cfg.TopicPrefix)
-	return s.run(ctx)
+	defer s.Close()
+	log.Info("serving", "brokers", s.Brokers, "topic_prefix", cfg.TopicPrefix)
+	return serve(ctx, s, cfg.HTTPAddr, log)
 }
 
 func cmdBroker(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("broker", std)
 	addr := fs.String("addr", "127.0.0.1:9092", "listen address")
-	partitions := fs.Int("partitions", 8, "partitions of each medclaims topic")
-	if err := fs.Parse(args); err != nil {
+	partitions := fs.Int("partitions", 8, "partitions of each medclaims topic (1 to 1000)")
+	if err := parseArgs(fs, args, "broker [--addr HOST:PORT] [--partitions N]", 0, 0); err != nil {
 		return err
+	}
+	if *partitions < 1 || *partitions > 1000 {
+		return badFlag(fs, "--partitions %d: want 1 to 1000", *partitions)
 	}
 	cfg, err := loadConfig()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,18 +18,27 @@ import (
 	"medclaims/policy"
 )
 
-func readItems(path string, stdin io.Reader) ([][]byte, error) {
+// openInput opens FILE, or stdin for "" and "-"; name is how errors call it.
+func openInput(path string, stdin io.Reader) (r io.Reader, name string, closeFn func(), err error) {
 	if path == "" || path == "-" {
-		return claim.ReadBatch(stdin)
+		return stdin, "stdin", func() {}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		return nil, "", nil, err
+	}
+	return f, path, func() { f.Close() }, nil
+}
+
+func readItems(path string, stdin io.Reader) ([][]byte, error) {
+	in, name, closeFn, err := openInput(path, stdin)
+	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	items, err := claim.ReadBatch(f)
+	defer closeFn()
+	items, err := claim.ReadBatch(in)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return items, nil
 }
@@ -37,13 +47,8 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("submit", std)
 	batchID := fs.String("batch-id", "", "batch id (default: generated)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	fs.Usage = func() { fmt.Fprintln(std.err, "usage: medclaims submit [--batch-id ID] FILE"); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, "submit [--batch-id ID] [--quiet] FILE", 1, 1); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("submit needs one batch file (JSON array, JSON lines or CSV)")
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -56,12 +61,9 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 	if *batchID == "" {
 		*batchID = pipeline.NewBatchID(time.Now())
 	}
-	brokers := pipeline.ParseBrokers(cfg.Brokers)
-	if len(brokers) == 0 {
-		brokers = []string{"127.0.0.1:9092"}
-	}
-	w := pipeline.NewWriter(brokers, pipeline.NewTopics(cfg.TopicPrefix).Submitted)
-	defer w.Close()
+	brokers := cfg.brokers()
+	p := pipeline.NewProducer(brokers, pipeline.NewTopics(cfg.TopicPrefix).Submitted)
+	defer p.Close()
 	var progress func(int)
 	if !*quiet && len(items) >= 100 {
 		bar := progressbar.NewOptions(len(items), progressbar.OptionSetWriter(std.err), progressbar.OptionSetDescription("submitting"),
@@ -69,7 +71,13 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(std.err) }))
 		progress = func(done int) { _ = bar.Set(done) }
 	}
-	if _, err := pipeline.Submit(ctx, w, items, *batchID, progress); err != nil {
+	_, err = pipeline.Submit(ctx, p, items, *batchID, progress)
+	var se *pipeline.SubmitError
+	if errors.As(err, &se) {
+		fmt.Fprintln(std.out, *batchID)
+		return err
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(std.err, "%d submissions acknowledged by %v\n", len(items), brokers)
@@ -77,46 +85,71 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 	return nil
 }
 
+// cmdPrice prices a batch file offline, streaming: each result is printed as it is
+// computed; memory holds the claims' and members' state, not the file or the output.
 func cmdPrice(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("price", std)
 	bundleDir := fs.String("bundle", "", "policy bundle directory (required)")
-	fs.Usage = func() { fmt.Fprintln(std.err, "usage: medclaims price --bundle DIR [FILE]"); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, "price --bundle DIR [FILE]", 0, 1); err != nil {
 		return err
 	}
-	if *bundleDir == "" || fs.NArg() > 1 {
-		fs.Usage()
-		return errors.New("price needs --bundle DIR and at most one FILE")
+	if *bundleDir == "" {
+		return badFlag(fs, "price needs --bundle DIR")
 	}
-	b, err := policy.LoadDir(*bundleDir)
+	b, err := policy.LoadDir(*bundleDir, payment.PolicyOptions())
 	if err != nil {
 		return err
 	}
-	items, err := readItems(fs.Arg(0), std.in)
+	in, name, closeFn, err := openInput(fs.Arg(0), std.in)
 	if err != nil {
 		return err
+	}
+	defer closeFn()
+	br, err := claim.NewBatchReader(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	book := payment.NewBook(payment.NewPolicies(b), payment.BundleDirectory{Bundle: b}, time.Now)
-	enc := json.NewEncoder(std.out)
+	sp, err := newSpool()
+	if err != nil {
+		return err
+	}
+	defer sp.Close()
+	book.Spool = sp
+	w := bufio.NewWriterSize(std.out, 256<<10)
+	defer w.Flush()
+	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	bad := 0
-	for i, it := range items {
+	n, bad := 0, 0
+	for ; ; n++ {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		s, err := claim.DecodeSubmission(it)
+		it, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w (%d items priced before it)", name, err, n)
+		}
+		s, err := claim.DecodeSubmission(it.Bytes)
 		if err != nil {
 			bad++
-			fmt.Fprintf(std.err, "item %d: %v\n", i+1, err)
+			fmt.Fprintf(std.err, "%s: %s: %v\n", name, it.Where, err)
 			continue
 		}
-		eff := book.Process(&s, nil)
-		if err := enc.Encode(eff.Result); err != nil {
+		if err := enc.Encode(book.Process(&s, nil).Result); err != nil {
+			return err
+		}
+		if sp.err != nil {
+			return sp.err
+		}
+		if err := w.Flush(); err != nil {
 			return err
 		}
 	}
 	if bad > 0 {
-		fmt.Fprintf(std.err, "%d of %d items were not JSON objects and were not priced\n", bad, len(items))
+		fmt.Fprintf(std.err, "%d of %d items were not JSON objects and were not priced\n", bad, n)
 		return exitCode(1)
 	}
 	return nil

@@ -1,0 +1,61 @@
+package claim
+
+import (
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// SummaryRow totals the results of one status or payment method.
+type SummaryRow struct {
+	Key                                  string
+	Count                                int
+	Total, FundTotal, MemberPays, ToProv decimal.Decimal
+}
+
+// Summary totals a set of results by status and, for adjudicated and held claims, by
+// payment method; Rejected lists the rejections by claim id.
+type Summary struct {
+	ByStatus, ByMethod []SummaryRow
+	Rejected           []Result
+}
+
+// Summarize totals results (a re-emitted duplicate counts again: it is a result).
+func Summarize(rs []Result) Summary {
+	byStatus, byMethod := map[string]*SummaryRow{}, map[string]*SummaryRow{}
+	var s Summary
+	for _, r := range rs {
+		addRow(byStatus, r.Status, r)
+		if r.Status == StatusAdjudicated || r.Status == StatusHeld {
+			addRow(byMethod, r.Method, r)
+		}
+		if r.Status == StatusRejected {
+			s.Rejected = append(s.Rejected, r)
+		}
+	}
+	s.ByStatus, s.ByMethod = sortedRows(byStatus), sortedRows(byMethod)
+	sort.SliceStable(s.Rejected, func(i, j int) bool { return s.Rejected[i].ClaimID < s.Rejected[j].ClaimID })
+	return s
+}
+
+func addRow(m map[string]*SummaryRow, k string, r Result) {
+	row := m[k]
+	if row == nil {
+		row = &SummaryRow{Key: k}
+		m[k] = row
+	}
+	row.Count++
+	row.Total = row.Total.Add(r.Total.Dec())
+	row.FundTotal = row.FundTotal.Add(r.FundTotal.Dec())
+	row.MemberPays = row.MemberPays.Add(r.MemberPays.Dec())
+	row.ToProv = row.ToProv.Add(r.FundToProvider.Dec())
+}
+
+func sortedRows(m map[string]*SummaryRow) []SummaryRow {
+	out := make([]SummaryRow, 0, len(m))
+	for _, r := range m {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}

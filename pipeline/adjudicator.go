@@ -1,0 +1,264 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"medclaims/claim"
+	"medclaims/payment"
+	"medclaims/store"
+)
+
+// Config configures the adjudication consumer.
+type Config struct {
+	Brokers    []string
+	Topics     Topics
+	GroupID    string        // default "medclaims-adjudicator"
+	BatchSize  int           // messages per micro-batch, default 500
+	BatchWait  time.Duration // how long a micro-batch waits to fill, default 20ms
+	StallAfter time.Duration // retrying longer than this reports the partition stalled, default 30s
+	// Now is the clock (processing date for "in the future"); default time.Now.
+	Now func() time.Time
+	// AfterStore: see ConsumerConfig.AfterStore.
+	AfterStore func(batch int) error
+	// FailOn, when set, sees every decoded submission inside the batch's transaction; an
+	// error it returns fails the batch as a processing error of that record would. It
+	// exists to prove that a record that can never succeed is parked and nothing stalls.
+	FailOn func(*claim.Submission) error
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *Config) Validate() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("pipeline: no Kafka brokers configured")
+	}
+	if c.Topics.Submitted == "" {
+		c.Topics = NewTopics("")
+	}
+	if c.GroupID == "" {
+		c.GroupID = "medclaims-adjudicator"
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Adjudicator is the adjudication stage of DESIGN.md, a Handler of the micro-batch
+// Consumer on claims.submitted: it decodes a batch, prices it against the database state
+// in one transaction, and hands the results to publish on claims.adjudicated.
+type Adjudicator struct {
+	cfg      Config
+	st       *store.Store
+	log      *slog.Logger
+	metrics  *Metrics
+	consumer *Consumer
+
+	mu       sync.Mutex // guards policies, hashes and warned
+	policies payment.Policies
+	hashes   map[string]string
+	warned   time.Time
+}
+
+// NewAdjudicator builds the consumer; metrics may be nil.
+func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (*Adjudicator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	if m == nil {
+		m = NewMetrics(nil)
+	}
+	a := &Adjudicator{cfg: cfg, st: st, log: log, metrics: m}
+	c, err := NewConsumer(ConsumerConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Submitted, GroupID: cfg.GroupID,
+		DLQ: cfg.Topics.DLQ, BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, StallAfter: cfg.StallAfter,
+		AfterStore: cfg.AfterStore}, a, log, m)
+	if err != nil {
+		return nil, err
+	}
+	a.consumer = c
+	return a, nil
+}
+
+// Run consumes until ctx ends (nil) or the AfterStore hook stops it (ErrStopped).
+func (a *Adjudicator) Run(ctx context.Context) error { return a.consumer.Run(ctx) }
+
+// Stalled lists the partitions that have been retrying for too long.
+func (a *Adjudicator) Stalled() []Stall { return a.consumer.Stalled() }
+
+// Describe names a submission by its claim and batch.
+func (a *Adjudicator) Describe(m kafka.Message) Described {
+	var env struct {
+		BatchID string `json:"batch_id"`
+		Kind    string `json:"kind"`
+		Claim   struct {
+			ProviderID string `json:"provider_id"`
+			ClaimID    string `json:"claim_id"`
+		} `json:"claim"`
+		ProviderID string `json:"provider_id"`
+		ClaimID    string `json:"claim_id"`
+	}
+	if json.Unmarshal(m.Value, &env) != nil {
+		return Described{}
+	}
+	p, c := env.Claim.ProviderID, env.Claim.ClaimID
+	if p == "" && c == "" {
+		p, c = env.ProviderID, env.ClaimID
+	}
+	d := Described{BatchID: env.BatchID}
+	if p != "" || c != "" {
+		kind := env.Kind
+		if kind == "" {
+			kind = claim.KindClaim
+		}
+		d.Subject = kind + " " + p + "/" + c
+	}
+	return d
+}
+
+type decoded struct {
+	src claim.Source
+	sub *claim.Submission // nil: undecodable
+}
+
+// Handle decodes the batch, stores it in one transaction and returns its results to
+// publish; undecodable records are parked.
+func (a *Adjudicator) Handle(ctx context.Context, batch []kafka.Message) (Outcome, error) {
+	items := make([]decoded, len(batch))
+	var out Outcome
+	for i, m := range batch {
+		items[i].src = claim.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+		sub, err := claim.DecodeSubmission(m.Value)
+		if err != nil {
+			out.Park = append(out.Park, Parked{Record: i, Stage: StageDecode, Err: err})
+			continue
+		}
+		items[i].sub = &sub
+	}
+	results, err := a.store(ctx, items)
+	if err != nil {
+		return Outcome{}, err
+	}
+	for _, r := range results {
+		out.Publish = append(out.Publish, Output{Topic: a.cfg.Topics.Adjudicated, Key: []byte(r.member), Value: r.json, Record: r.record})
+		a.metrics.Results.WithLabelValues(r.status).Inc()
+	}
+	return out, nil
+}
+
+// encoded is a result ready to publish.
+type encoded struct {
+	record         int
+	member, status string
+	json           []byte
+}
+
+func encode(r claim.Result, record int) (encoded, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return encoded{}, fmt.Errorf("encode result %s/%s: %w", r.ProviderID, r.ClaimID, err)
+	}
+	return encoded{record: record, member: r.MemberID, status: r.Status, json: b}, nil
+}
+
+// store prices the batch against the database state in one transaction and returns the
+// result of every decodable submission, in offset order.
+func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, error) {
+	policies, err := a.currentPolicies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var q store.BatchQuery
+	for _, it := range items {
+		if it.sub != nil {
+			q.Add(it.sub, it.src)
+		}
+	}
+	var results []encoded
+	now := a.cfg.Now()
+	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
+		results = results[:0]
+		state, err := tx.Load(ctx, q)
+		if err != nil {
+			return err
+		}
+		book := &payment.Book{Policies: policies, Dir: state.Directory(), Claims: state.Claims, Totals: state.Totals,
+			Now: func() time.Time { return now }}
+		var outs []store.Outcome
+		for i, it := range items {
+			if it.sub == nil {
+				continue
+			}
+			if a.cfg.FailOn != nil {
+				if err := a.cfg.FailOn(it.sub); err != nil {
+					return err
+				}
+			}
+			if r, seen := state.Done[it.src]; seen {
+				enc, err := encode(r, i) // redelivered: re-emit, apply nothing
+				if err != nil {
+					return err
+				}
+				results = append(results, enc)
+				continue
+			}
+			src := it.src
+			eff := book.Process(it.sub, &src)
+			enc, err := encode(eff.Result, i)
+			if err != nil {
+				return err
+			}
+			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Key: it.sub.Key(), MemberID: it.sub.Claim.MemberID,
+				Effect: eff, JSON: enc.json})
+			results = append(results, enc)
+		}
+		return tx.Save(ctx, outs, now)
+	})
+	return results, err
+}
+
+// currentPolicies returns the policy versions, reloading them when the stored set changed.
+// While no version is loaded it warns every 30 seconds: every claim is being rejected.
+func (a *Adjudicator) currentPolicies(ctx context.Context) (payment.Policies, error) {
+	hashes, err := a.st.PolicyHashes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(hashes) == 0 && time.Since(a.warned) > 30*time.Second {
+		a.warned = time.Now()
+		a.log.Warn("NO POLICY VERSION IS LOADED: every claim is rejected no_policy_in_force until a bundle is loaded (medclaims load DIR)")
+	}
+	if a.hashes != nil && equalMaps(hashes, a.hashes) {
+		return a.policies, nil
+	}
+	bs, err := a.st.Policies(ctx, payment.PolicyOptions())
+	if err != nil {
+		return nil, err
+	}
+	a.policies, a.hashes = payment.NewPolicies(bs...), hashes
+	a.log.Info("policy versions loaded", "versions", len(bs))
+	return a.policies, nil
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,157 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/segmentio/kafka-go"
+
+	"medclaims/store"
+)
+
+// ServiceConfig is what a running medclaims needs.
+type ServiceConfig struct {
+	DatabaseURL string
+	Brokers     []string // empty: start the embedded broker at BrokerAddr
+	BrokerAddr  string   // default 127.0.0.1:9092; "127.0.0.1:0" picks a free port
+	TopicPrefix string
+	Partitions  int           // of the topics medclaims creates, default 8
+	BatchSize   int           // adjudication micro-batch, default 500
+	StallAfter  time.Duration // see ConsumerConfig.StallAfter
+	Now         func() time.Time
+}
+
+// Validate fills defaults and checks the configuration.
+func (c *ServiceConfig) Validate() error {
+	if c.BrokerAddr == "" {
+		c.BrokerAddr = "127.0.0.1:9092"
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 8
+	}
+	if c.Partitions < 1 || c.Partitions > 1000 {
+		return fmt.Errorf("partitions %d: want 1 to 1000", c.Partitions)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return nil
+}
+
+// Service is a running medclaims: broker connection (or the embedded broker), database,
+// topics and the adjudication consumer, with its metrics registry.
+type Service struct {
+	Brokers  []string
+	Embedded *Broker // nil on a real cluster
+	Store    *store.Store
+	Topics   Topics
+	Registry *prometheus.Registry
+
+	log         *slog.Logger
+	adjudicator *Adjudicator
+}
+
+// StartService connects everything: the broker (starting the embedded one when no brokers
+// are configured; a busy address is an error), the database (created and migrated when
+// needed) and the topics.
+func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Service, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Service{log: log, Topics: NewTopics(cfg.TopicPrefix), Registry: prometheus.NewRegistry(), Brokers: cfg.Brokers}
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if len(s.Brokers) == 0 {
+		b, err := StartBroker(cfg.BrokerAddr, cfg.Partitions)
+		if err != nil {
+			return nil, fmt.Errorf("%w (is another broker or medclaims running there? choose another with --broker-addr, or 127.0.0.1:0 for a free port)", err)
+		}
+		s.Embedded, s.Brokers = b, b.Addrs
+		log.Info("embedded Kafka-protocol broker started", "addr", b.Addrs)
+	}
+	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Store = st
+	if err := EnsureTopics(ctx, s.Brokers, s.Topics.All(), cfg.Partitions, 1); err != nil {
+		s.Close()
+		return nil, err
+	}
+	a, err := NewAdjudicator(Config{Brokers: s.Brokers, Topics: s.Topics, BatchSize: cfg.BatchSize, StallAfter: cfg.StallAfter,
+		Now: cfg.Now}, st, log, NewMetrics(s.Registry))
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.adjudicator = a
+	return s, nil
+}
+
+// Close releases the database and stops the embedded broker.
+func (s *Service) Close() {
+	if s.Store != nil {
+		s.Store.Close()
+	}
+	if s.Embedded != nil {
+		s.Embedded.Close()
+	}
+}
+
+// Run runs the consumers until ctx ends. It warns loudly at start when no policy version
+// is loaded, since every claim is then rejected.
+func (s *Service) Run(ctx context.Context) error {
+	if v, err := s.Store.PolicyHashes(ctx); err == nil && len(v) == 0 {
+		s.log.Warn("NO POLICY VERSION IS LOADED: every claim will be rejected no_policy_in_force; load a bundle with: medclaims load DIR")
+	}
+	return s.adjudicator.Run(ctx)
+}
+
+// Health is what /healthz reports.
+type Health struct {
+	OK             bool     `json:"ok"`
+	Database       string   `json:"database"`
+	Broker         string   `json:"broker"`
+	PolicyVersions int      `json:"policy_versions"`
+	Stalled        []Stall  `json:"stalled_partitions,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
+}
+
+// Health checks the database and the broker and lists stalled partitions.
+func (s *Service) Health(ctx context.Context) Health {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	h := Health{OK: true, Database: "ok", Broker: "ok"}
+	if err := s.Store.Ping(ctx); err != nil {
+		h.OK, h.Database = false, err.Error()
+	} else if v, err := s.Store.PolicyHashes(ctx); err == nil {
+		h.PolicyVersions = len(v)
+		if len(v) == 0 {
+			h.Warnings = append(h.Warnings, "no policy version is loaded: every claim is rejected no_policy_in_force")
+		}
+	}
+	if err := brokerReachable(ctx, s.Brokers, s.Topics.Submitted); err != nil {
+		h.OK, h.Broker = false, err.Error()
+	}
+	if h.Stalled = s.adjudicator.Stalled(); len(h.Stalled) > 0 {
+		h.OK = false
+	}
+	return h
+}
+
+func brokerReachable(ctx context.Context, brokers []string, topic string) error {
+	cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 2 * time.Second}
+	meta, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return fmt.Errorf("broker %v: %w", brokers, err)
+	}
+	if len(meta.Brokers) == 0 {
+		return errors.New("broker: no brokers in the cluster metadata")
+	}
+	return nil
+}
