@@ -261,7 +261,7 @@ func Rejected(s *Submission, reasons []Reason, at time.Time) Result {
 	return Result{
 		ClaimID: orSent(s.Claim.ClaimID, s.Sent.ClaimID), ProviderID: orSent(s.Claim.ProviderID, s.Sent.ProviderID),
 		MemberID: orSent(s.Claim.MemberID, s.Sent.MemberID),
-		BatchID: s.BatchID, Kind: s.Kind, Status: StatusRejected, Reasons: reasons, AdjudicatedAt: at,
+		BatchID:  s.BatchID, Kind: s.Kind, Status: StatusRejected, Reasons: reasons, AdjudicatedAt: at,
 	}
 }
 

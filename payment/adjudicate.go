@@ -85,12 +85,22 @@ func assemble(in Input, sel selection, reasons []claim.Reason, el eligibleAmount
 	if ps.standard != nil {
 		r.Standard, r.ProviderMargin = claim.M(*ps.standard), claim.M(*ps.margin)
 	}
-	deltas := make([]Delta, 0, 8)
+	changes := [...]Delta{{sh.deductibleKind, sh.deductible}, {sh.basicKind, sh.basic}, {EligibleOOP, sh.oop},
+		{CriticalPaid, sh.critical}, {AssistancePaid, sh.assistance}}
+	n := 0
+	if in.Claim.IsInpatient() {
+		n++
+	}
+	for _, d := range changes {
+		if !d.Amount.IsZero() {
+			n++
+		}
+	}
+	deltas := make([]Delta, 0, n) // kept with the claim version: no spare capacity
 	if in.Claim.IsInpatient() {
 		deltas = append(deltas, Delta{levelKind(in.Provider.Level), one})
 	}
-	for _, d := range []Delta{{sh.deductibleKind, sh.deductible}, {sh.basicKind, sh.basic}, {EligibleOOP, sh.oop},
-		{CriticalPaid, sh.critical}, {AssistancePaid, sh.assistance}} {
+	for _, d := range changes {
 		if !d.Amount.IsZero() { // a zero change posts no ledger entry
 			deltas = append(deltas, d)
 		}

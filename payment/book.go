@@ -23,8 +23,9 @@ type Record struct {
 	CareType    string
 	Deductible  decimal.Decimal
 	Referral    *claim.Referral
-	// Result is the adjudication result of this version; it never changes.
-	Result claim.Result
+	// Result is the adjudication result of this version; it never changes. It is nil when
+	// the book keeps results in its Spool.
+	Result *claim.Result
 	// VoidResult is the result emitted when the version was voided (nil while active).
 	VoidResult *claim.Result
 	Deltas     []Delta
@@ -39,7 +40,7 @@ func (r *Record) Current() claim.Result {
 	if r.VoidResult != nil {
 		return *r.VoidResult
 	}
-	return r.Result
+	return *r.Result
 }
 
 // Active reports whether the record holds its claim id (adjudicated or held).
@@ -150,9 +151,9 @@ type Book struct {
 	Claims   map[claim.Key]*Record
 	Totals   map[MemberYear]*Totals
 	Now      func() time.Time
-	// Spool, when set, keeps the explanations of claim versions out of memory: the offline
-	// price path holds every version of a long file, and an explanation dwarfs the amounts.
-	Spool Explanations
+	// Spool, when set, keeps the results of claim versions out of memory (records keep
+	// what later claims need): the offline price path holds every version of a long file.
+	Spool Spool
 
 	groupers map[string]*drg.Grouper
 }
@@ -218,7 +219,7 @@ func (bk *Book) claim(s *claim.Submission, src *claim.Source, now time.Time) Eff
 	prev := bk.current(s)
 	if prev != nil && prev.Active() {
 		if prev.ContentHash == s.ContentHash && s.Problems.Empty() {
-			return bk.replay(prev.Result, s, src)
+			return replay(bk.result(prev), s, src)
 		}
 		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonDuplicateConflict, Message: fmt.Sprintf(
 			"claim %s of provider %s was already adjudicated (version %d) with different content; send a replace to correct it",
@@ -231,20 +232,25 @@ func (bk *Book) claim(s *claim.Submission, src *claim.Source, now time.Time) Eff
 	return bk.adjudicate(s, src, now, version)
 }
 
-// Explanations keep explanation steps by claim version outside the book.
-type Explanations interface {
-	Put(k claim.Key, version int, steps []claim.Step)
-	Get(k claim.Key, version int) []claim.Step
+// Spool keeps results by claim version outside the book.
+type Spool interface {
+	Put(k claim.Key, version int, r claim.Result)
+	Get(k claim.Key, version int) claim.Result
+}
+
+// result is the record's adjudication result, from the spool when it is kept there.
+func (bk *Book) result(rec *Record) claim.Result {
+	if rec.Result != nil || bk.Spool == nil {
+		return *rec.Result
+	}
+	return bk.Spool.Get(rec.Key, rec.Version)
 }
 
 // replay answers an idempotent resubmission: the stored result (amounts, version) with the
 // resubmission's own source and batch id, so a consumer deduplicating on source keeps it.
-func (bk *Book) replay(stored claim.Result, s *claim.Submission, src *claim.Source) Effect {
+func replay(stored claim.Result, s *claim.Submission, src *claim.Source) Effect {
 	r := stored
 	r.Source, r.BatchID = src, s.BatchID
-	if r.Explanation == nil && bk.Spool != nil {
-		r.Explanation = bk.Spool.Get(claim.Key{ProviderID: r.ProviderID, ClaimID: r.ClaimID}, r.Version)
-	}
 	return Effect{Result: r, Replayed: true}
 }
 
@@ -288,11 +294,11 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 		r.Reasons = []claim.Reason{}
 	}
 	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
-		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: r, Deltas: priced.Deltas,
+		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: &r, Deltas: priced.Deltas,
 		Period: date.Format("2006-01"), Capitation: priced.Capitation}
 	if bk.Spool != nil {
-		bk.Spool.Put(rec.Key, version, rec.Result.Explanation)
-		rec.Result.Explanation = nil
+		bk.Spool.Put(rec.Key, version, r)
+		rec.Result = nil
 	}
 	t.Apply(priced.Deltas)
 	bk.Claims[rec.Key] = rec
@@ -406,7 +412,7 @@ func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effe
 			"no adjudicated claim %s of provider %s for member %s to void", s.Claim.ClaimID, s.Claim.ProviderID, s.Claim.MemberID)}})
 	}
 	if !rec.Active() {
-		return bk.replay(rec.Current(), s, src) // a second void is idempotent
+		return replay(rec.Current(), s, src) // a second void is idempotent
 	}
 	eff := bk.voidRecord(rec, s, src, now)
 	eff.Result = *rec.VoidResult
@@ -417,13 +423,14 @@ func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effe
 func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, now time.Time) Effect {
 	rev := Reverse(rec.Deltas)
 	bk.totals(rec.MemberID, rec.Year).Apply(rev)
+	adjudicated := bk.result(rec)
 	rec.Status = claim.StatusVoided
 	rec.VoidResult = &claim.Result{
 		ClaimID: rec.Key.ClaimID, ProviderID: rec.Key.ProviderID, MemberID: rec.MemberID, BatchID: s.BatchID,
-		Kind: s.Kind, Version: rec.Version, Status: claim.StatusVoided, Reasons: []claim.Reason{}, Method: rec.Result.Method,
+		Kind: s.Kind, Version: rec.Version, Status: claim.StatusVoided, Reasons: []claim.Reason{}, Method: adjudicated.Method,
 		Explanation: []claim.Step{{Step: "void", Detail: fmt.Sprintf(
 			"version %d voided by a %s submission; its accumulator entries are reversed", rec.Version, s.Kind)}},
-		PolicyVersion: rec.Result.PolicyVersion, AdjudicatedAt: now, Source: src,
+		PolicyVersion: adjudicated.PolicyVersion, AdjudicatedAt: now, Source: src,
 	}
 	eff := Effect{Voided: rec}
 	for _, d := range rev {
@@ -439,7 +446,7 @@ func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, 
 func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) Effect {
 	rec := bk.current(s)
 	if rec != nil && rec.Active() && rec.ContentHash == s.ContentHash && s.Problems.Empty() {
-		return bk.replay(rec.Result, s, src)
+		return replay(bk.result(rec), s, src)
 	}
 	if rec == nil || !rec.Active() || (s.Claim.MemberID != "" && rec.MemberID != s.Claim.MemberID) {
 		if !s.Problems.Empty() && (s.Claim.ProviderID == "" || s.Claim.ClaimID == "") {

@@ -230,4 +230,3 @@ func dlqEntry(m kafka.Message) DLQEntry {
 	}
 	return e
 }
-

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -69,8 +69,14 @@ func (s *State) Directory() payment.Directory { return stateDirectory{s} }
 
 type stateDirectory struct{ s *State }
 
-func (d stateDirectory) Provider(id string) (*policy.Provider, bool) { p, ok := d.s.Providers[id]; return p, ok }
-func (d stateDirectory) Member(id string) (*policy.Member, bool)     { m, ok := d.s.Members[id]; return m, ok }
+func (d stateDirectory) Provider(id string) (*policy.Provider, bool) {
+	p, ok := d.s.Providers[id]
+	return p, ok
+}
+func (d stateDirectory) Member(id string) (*policy.Member, bool) {
+	m, ok := d.s.Members[id]
+	return m, ok
+}
 func (d stateDirectory) Signup(memberID, providerID string, date time.Time) (policy.Signup, bool) {
 	return policy.FindSignup(d.s.Signups, memberID, providerID, date)
 }

@@ -9,8 +9,9 @@ import (
 	"medclaims/claim"
 )
 
-// spool keeps explanations in a temporary file for the offline price path, so memory
-// holds the claims' amounts and the members' totals, not every explanation of the file.
+// spool keeps the results of claim versions in a temporary file for the offline price
+// path, so memory holds what later claims need (ids, content hashes, accumulator changes)
+// and the members' totals, not every result of the file.
 type spool struct {
 	f   *os.File
 	end int64
@@ -26,43 +27,46 @@ type spoolKey struct {
 func newSpool() (*spool, error) {
 	f, err := os.CreateTemp("", "medclaims-price-*.spool")
 	if err != nil {
-		return nil, fmt.Errorf("explanation spool: %w", err)
+		return nil, fmt.Errorf("result spool: %w", err)
 	}
 	os.Remove(f.Name()) // gone when closed
 	return &spool{f: f, at: map[spoolKey][2]int64{}}, nil
 }
 
-func (s *spool) Put(k claim.Key, version int, steps []claim.Step) {
+func (s *spool) Put(k claim.Key, version int, r claim.Result) {
 	if s.err != nil {
 		return
 	}
-	b, err := json.Marshal(steps)
+	b, err := json.Marshal(r)
 	if err == nil {
 		_, err = s.f.WriteAt(b, s.end)
 	}
 	if err != nil {
-		s.err = fmt.Errorf("explanation spool: %w", err)
+		s.err = fmt.Errorf("result spool: %w", err)
 		return
 	}
 	s.at[spoolKey{k, version}] = [2]int64{s.end, int64(len(b))}
 	s.end += int64(len(b))
 }
 
-func (s *spool) Get(k claim.Key, version int) []claim.Step {
+func (s *spool) Get(k claim.Key, version int) claim.Result {
+	var r claim.Result
 	pos, ok := s.at[spoolKey{k, version}]
-	if !ok || s.err != nil {
-		return nil
+	if !ok {
+		s.err = fmt.Errorf("result spool: no result of %s/%s version %d", k.ProviderID, k.ClaimID, version)
+	}
+	if s.err != nil {
+		return r
 	}
 	b := make([]byte, pos[1])
-	var steps []claim.Step
 	_, err := s.f.ReadAt(b, pos[0])
 	if err == nil || err == io.EOF {
-		err = json.Unmarshal(b, &steps)
+		err = json.Unmarshal(b, &r)
 	}
 	if err != nil {
-		s.err = fmt.Errorf("explanation spool: %w", err)
+		s.err = fmt.Errorf("result spool: %w", err)
 	}
-	return steps
+	return r
 }
 
 func (s *spool) Close() error { return s.f.Close() }

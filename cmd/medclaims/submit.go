@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -99,6 +100,9 @@ func cmdPrice(ctx context.Context, args []string, std io3) error {
 	b, err := policy.LoadDir(*bundleDir, payment.PolicyOptions())
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100) // an offline tool: memory matters more than the service's GC budget
 	}
 	in, name, closeFn, err := openInput(fs.Arg(0), std.in)
 	if err != nil {
