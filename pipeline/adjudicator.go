@@ -26,8 +26,8 @@ type Config struct {
 	StallAfter time.Duration // retrying longer than this reports the partition stalled, default 30s
 	// Now is the clock (processing date for "in the future"); default time.Now.
 	Now func() time.Time
-	// AfterStore: see ConsumerConfig.AfterStore.
-	AfterStore func(batch int) error
+	// AfterStore and BeforeCommit: see ConsumerConfig.
+	AfterStore, BeforeCommit func(batch int) error
 	// FailOn, when set, sees every decoded submission inside the batch's transaction; an
 	// error it returns fails the batch as a processing error of that record would. It
 	// exists to prove that a record that can never succeed is parked and nothing stalls.
@@ -81,7 +81,7 @@ func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (
 	a := &Adjudicator{cfg: cfg, st: st, log: log, metrics: m}
 	c, err := NewConsumer(ConsumerConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Submitted, GroupID: cfg.GroupID,
 		DLQ: cfg.Topics.DLQ, BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, StallAfter: cfg.StallAfter,
-		AfterStore: cfg.AfterStore}, a, log, m)
+		AfterStore: cfg.AfterStore, BeforeCommit: cfg.BeforeCommit}, a, log, m)
 	if err != nil {
 		return nil, err
 	}

@@ -75,6 +75,10 @@ type ConsumerConfig struct {
 	// offsets committed; an error stops the consumer there (ErrStopped). It exists to prove
 	// redelivery safety.
 	AfterStore func(batch int) error
+	// BeforeCommit, when set, runs after a batch is published and parked and before its
+	// offsets are committed; an error stops the consumer there (ErrStopped): the batch comes
+	// again, and its results are published again.
+	BeforeCommit func(batch int) error
 }
 
 // Validate fills defaults and checks the configuration.
@@ -291,8 +295,9 @@ func (c *Consumer) process(stop context.Context, gen *kafka.Generation, batch []
 	if err != nil {
 		return err
 	}
+	n := int(c.batches.Add(1))
 	if c.cfg.AfterStore != nil {
-		if err := c.cfg.AfterStore(int(c.batches.Add(1))); err != nil {
+		if err := c.cfg.AfterStore(n); err != nil {
 			return fmt.Errorf("%w: %v", ErrStopped, err)
 		}
 	}
@@ -302,6 +307,11 @@ func (c *Consumer) process(stop context.Context, gen *kafka.Generation, batch []
 	}
 	if err := c.park(stop, work, batch, append(out.Park, parked...)); err != nil {
 		return err
+	}
+	if c.cfg.BeforeCommit != nil {
+		if err := c.cfg.BeforeCommit(n); err != nil {
+			return fmt.Errorf("%w: %v", ErrStopped, err)
+		}
 	}
 	last := batch[len(batch)-1]
 	commit := map[string]map[int]int64{c.cfg.Topic: {last.Partition: last.Offset + 1}}
@@ -388,23 +398,12 @@ func (c *Consumer) publishTopic(stop, work context.Context, batch []kafka.Messag
 	var parked []Parked
 	var backoff time.Duration
 	for attempt := 1; len(pending) > 0; attempt++ {
-		msgs := make([]kafka.Message, len(pending))
-		for i, o := range pending {
-			msgs[i] = kafka.Message{Key: o.Key, Value: o.Value}
-		}
-		err := p.Write(work, msgs...)
+		failed, err := c.write(work, p, pending)
 		if err == nil {
 			break
 		}
-		var pe *ProduceError
-		if !errors.As(err, &pe) {
-			pe = &ProduceError{Topic: p.Topic}
-			for i := range msgs {
-				pe.Failed = append(pe.Failed, MessageError{Index: i, Size: size(msgs[i]), Err: err})
-			}
-		}
 		var again []Output
-		for _, f := range pe.Failed {
+		for _, f := range failed {
 			o := pending[f.Index]
 			if IsTransient(f.Err) {
 				again = append(again, o)
@@ -413,8 +412,7 @@ func (c *Consumer) publishTopic(stop, work context.Context, batch []kafka.Messag
 			parked = append(parked, Parked{Record: o.Record, Stage: StagePublish, Err: fmt.Errorf(
 				"publish to %s (%d bytes): %s; the effects are stored, the message is not published", p.Topic, f.Size, describeWriteError(f.Err))})
 		}
-		pending = again
-		if len(pending) == 0 {
+		if pending = again; len(pending) == 0 {
 			break
 		}
 		backoff = c.cfg.Backoff.next(backoff)
@@ -425,6 +423,55 @@ func (c *Consumer) publishTopic(stop, work context.Context, batch []kafka.Messag
 	}
 	c.clearStall(batch[0].Partition)
 	return parked, nil
+}
+
+// write produces the outputs and returns the ones that failed. Messages that failed
+// permanently together (one record batch refused) are written again one by one, so only
+// the message that cannot be written is reported permanent.
+func (c *Consumer) write(work context.Context, p *Producer, outs []Output) ([]MessageError, error) {
+	msgs := make([]kafka.Message, len(outs))
+	for i, o := range outs {
+		msgs[i] = kafka.Message{Key: o.Key, Value: o.Value}
+	}
+	err := p.Write(work, msgs...)
+	if err == nil {
+		return nil, nil
+	}
+	var pe *ProduceError
+	if !errors.As(err, &pe) {
+		pe = &ProduceError{Topic: p.Topic}
+		for i := range msgs {
+			pe.Failed = append(pe.Failed, MessageError{Index: i, Size: size(msgs[i]), Err: err})
+		}
+	}
+	var permanent []int
+	var failed []MessageError
+	for _, f := range pe.Failed {
+		if IsTransient(f.Err) {
+			failed = append(failed, f)
+		} else {
+			permanent = append(permanent, f.Index)
+		}
+	}
+	if len(permanent) == 1 {
+		return pe.Failed, err
+	}
+	for _, i := range permanent {
+		if e := p.Write(work, msgs[i]); e != nil {
+			var one *ProduceError
+			if errors.As(e, &one) && len(one.Failed) == 1 {
+				f := one.Failed[0]
+				f.Index = i
+				failed = append(failed, f)
+			} else {
+				failed = append(failed, MessageError{Index: i, Size: size(msgs[i]), Err: e})
+			}
+		}
+	}
+	if len(failed) == 0 {
+		return nil, nil
+	}
+	return failed, err
 }
 
 // retry runs fn until it succeeds, fails permanently (returned at once) or stop ends.

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"medclaims/store"
 )
 
@@ -19,6 +21,10 @@ import (
 func IsTransient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
+	}
+	var ke kafka.Error // a broker's answer: its own word on whether to retry
+	if errors.As(err, &ke) {
+		return ke.Temporary() || ke.Timeout()
 	}
 	if store.IsTransient(err) {
 		return true

@@ -32,6 +32,7 @@ func testNow() time.Time { return time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC) }
 
 type env struct {
 	t      *testing.T
+	url    string // the test database
 	st     *store.Store
 	broker *Broker
 	topics Topics
@@ -45,8 +46,14 @@ func setup(t *testing.T, bundle *policy.Bundle) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(b.Close)
-	e := &env{t: t, st: storetest.Open(t), broker: b, topics: NewTopics("test."), bundle: bundle}
 	ctx := context.Background()
+	url := storetest.NewDB(t)
+	st, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{t: t, url: url, st: st, broker: b, topics: NewTopics("test."), bundle: bundle}
 	if err := EnsureTopics(ctx, b.Addrs, e.topics.All(), 4, 1); err != nil {
 		t.Fatal(err)
 	}
