@@ -186,10 +186,11 @@ func (b *BatchReader) nextValue() (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
+	last := in.line
 	if err := in.endOfLine(); err != nil {
 		return Item{}, err
 	}
-	return Item{Bytes: v, Where: fmt.Sprintf("lines %d–%d", line, in.line-1)}, nil
+	return Item{Bytes: v, Where: fmt.Sprintf("lines %d–%d", line, last)}, nil
 }
 
 // posReader reads bytes and knows the line and column of the next one.
