@@ -79,3 +79,47 @@ func render(r claim.Result) string {
 	}
 	return b.String()
 }
+
+// TestLongClaimExplanationIsGrouped: past lineStepLimit lines the explanation gives one
+// step per item (lines listed, amounts summed exactly) and one not_in_catalogue reason;
+// the amounts are those of the line-by-line path.
+func TestLongClaimExplanationIsGrouped(t *testing.T) {
+	b := sampleBundle(t)
+	items := []ln{{"SRV01", "1", "30"}, {"LAB01", "2", "26.50"}, {"XC10AA05", "3", "2.40"}, {"ZZ404", "1", "20"}, {"ZZ405", "1", "5"}}
+	var lines []ln
+	for i := range 250 {
+		lines = append(lines, items[i%len(items)])
+	}
+	long := visit("L1", "H2001", "M000003", "2026-03-10", lines)
+	r := newBook(b).Process(&long, nil).Result
+	var steps, unknown int
+	sum := dec("0")
+	for _, s := range r.Explanation {
+		if s.Step == "line" {
+			steps++
+			sum = sum.Add(s.Amount.Dec())
+			if strings.Contains(s.Detail, "not in catalogue") {
+				unknown++
+			}
+		}
+	}
+	if steps != 5 || unknown != 2 {
+		t.Errorf("%d line steps (%d unknown), want one per item: 5 (2)", steps, unknown)
+	}
+	if r.Explanation[1].Step != "lines" || !strings.Contains(r.Explanation[1].Detail, "250 lines of 5 items") {
+		t.Errorf("grouping step: %+v", r.Explanation[1])
+	}
+	if !strings.Contains(r.Explanation[2].Detail, "50 line(s) (1, 6, 11, 16, 21, 26, 31, 36, 41, 46, 51, 56 and 38 more) item SRV01 class A: Σ 1500") {
+		t.Errorf("first item step: %s", r.Explanation[2].Detail)
+	}
+	// The same lines priced one by one (a claim under the limit, scaled) give the same sum.
+	short := visit("S1", "H2001", "M000003", "2026-03-10", items)
+	rs := newBook(b).Process(&short, nil).Result
+	if want := rs.Eligible.Dec().Mul(dec("50")); !r.Eligible.Dec().Equal(want) || !sum.Round(2).Equal(want) {
+		t.Errorf("eligible %s (Σ steps %s), want 50 × %s = %s", r.Eligible, sum, rs.Eligible, want)
+	}
+	if codes := r.ReasonCodes(); len(codes) != 1 || codes[0] != claim.ReasonNotInCatalogue ||
+		!strings.Contains(r.Reasons[0].Message, "100 line(s) of 2 item(s) not in the catalogue") || !strings.Contains(r.Reasons[0].Message, "ZZ404, ZZ405") {
+		t.Errorf("reasons %v", r.Reasons)
+	}
+}

@@ -72,20 +72,14 @@ func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if log == nil {
-		log = slog.Default()
-	}
-	if m == nil {
-		m = NewMetrics(nil)
-	}
-	a := &Adjudicator{cfg: cfg, st: st, log: log, metrics: m}
+	a := &Adjudicator{cfg: cfg, st: st}
 	c, err := NewConsumer(ConsumerConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Submitted, GroupID: cfg.GroupID,
 		DLQ: cfg.Topics.DLQ, BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, StallAfter: cfg.StallAfter,
 		AfterStore: cfg.AfterStore, BeforeCommit: cfg.BeforeCommit}, a, log, m)
 	if err != nil {
 		return nil, err
 	}
-	a.consumer = c
+	a.consumer, a.log, a.metrics = c, c.log, c.metrics
 	return a, nil
 }
 

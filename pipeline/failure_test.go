@@ -260,14 +260,7 @@ func TestPostgresOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	items := sample.Synthetic(600, 50, 21)
-	clean := setup(t, bundle)
-	clean.produce(items)
-	stop := clean.consume(nil)
-	clean.waitSubmissions(len(items))
-	if err := stop(); err != nil {
-		t.Fatal(err)
-	}
-	want := clean.snapshot()
+	want := cleanPass(t, bundle, items)
 
 	out := setup(t, bundle)
 	proxy := storetest.NewProxy(t)

@@ -20,13 +20,13 @@ func TestIsTransient(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{&pq.Error{Code: "08006"}, true},                       // connection failure
-		{&pq.Error{Code: "40001"}, true},                       // serialization failure
-		{&pq.Error{Code: "40P01"}, true},                       // deadlock
-		{&pq.Error{Code: "53300"}, true},                       // too many connections
-		{&pq.Error{Code: "57P01"}, true},                       // admin shutdown
-		{&pq.Error{Code: "23505"}, false},                      // unique violation
-		{&pq.Error{Code: "22P02"}, false},                      // invalid text representation
+		{&pq.Error{Code: "08006"}, true},  // connection failure
+		{&pq.Error{Code: "40001"}, true},  // serialization failure
+		{&pq.Error{Code: "40P01"}, true},  // deadlock
+		{&pq.Error{Code: "53300"}, true},  // too many connections
+		{&pq.Error{Code: "57P01"}, true},  // admin shutdown
+		{&pq.Error{Code: "23505"}, false}, // unique violation
+		{&pq.Error{Code: "22P02"}, false}, // invalid text representation
 		{fmt.Errorf("store batch: %w", driver.ErrBadConn), true},
 		{&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}, true},
 		{io.ErrUnexpectedEOF, true},

@@ -168,11 +168,11 @@ func loadConfig() (config, error) {
 		DatabaseURL: os.Getenv("DATABASE_URL"), Brokers: os.Getenv("KAFKA_BROKERS"),
 		TopicPrefix: os.Getenv("MEDCLAIMS_TOPIC_PREFIX"), HTTPAddr: os.Getenv("MEDCLAIMS_HTTP_ADDR"), Partitions: 8, Now: time.Now,
 	}
-	return c, c.validate()
+	return c, c.Validate()
 }
 
-// validate reads the numeric and time settings and fills defaults.
-func (c *config) validate() error {
+// Validate reads the numeric and time settings and fills defaults.
+func (c *config) Validate() error {
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = "127.0.0.1:8080"
 	}
