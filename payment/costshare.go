@@ -55,7 +55,7 @@ func shareCost(in Input, eligible decimal.Decimal, ex *explainer) shares {
 	}
 	s.oop = eligible.Sub(s.basic)
 	s.critical = criticalIllness(in, s.oop, ex)
-	s.assistance = medicalAssistance(in, eligible.Sub(s.basic).Sub(s.critical), ex)
+	s.assistance = medicalAssistance(in, eligible, s.basic, s.critical, ex)
 	s.assistance, s.critical = ceiling(in, s.basic, s.critical, s.assistance, ex)
 	s.fund = s.basic.Add(s.critical).Add(s.assistance)
 	s.memberPays = in.Claim.Total.Sub(s.fund)
@@ -230,12 +230,13 @@ func criticalIllness(in Input, oop decimal.Decimal, ex *explainer) decimal.Decim
 }
 
 // medicalAssistance pays a share of what is left for assisted members.
-func medicalAssistance(in Input, rest decimal.Decimal, ex *explainer) decimal.Decimal {
+func medicalAssistance(in Input, eligible, basic, critical decimal.Decimal, ex *explainer) decimal.Decimal {
 	m := in.Member
 	ar, ok := in.Bundle.Assistance[m.Assistance]
 	if !ok {
 		return zero
 	}
+	rest := eligible.Sub(basic).Sub(critical)
 	assistance := rest.Mul(ar.Ratio).Round(2)
 	detail := "assistance (" + m.Assistance + "): (eligible − basic − critical) " + num(rest) + " × " + num(ar.Ratio)
 	if ar.AnnualCap != nil {

@@ -34,7 +34,13 @@ type lineOutcome struct {
 // eligibleAmounts applies POLICY.md §3 line by line: catalogue class and ratio, the unit
 // price ceiling; Σ rounded to 0.01; self-pay is the rest of the total.
 func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ex *explainer) eligibleAmount {
-	outs := make([]lineOutcome, len(c.Lines))
+	var buf [16]lineOutcome // most claims: no allocation for the line outcomes
+	outs := buf[:0]
+	if len(c.Lines) <= len(buf) {
+		outs = buf[:len(c.Lines)]
+	} else {
+		outs = make([]lineOutcome, len(c.Lines))
+	}
 	raw := zero
 	for i := range c.Lines {
 		outs[i] = priceLine(&c.Lines[i], b)

@@ -252,6 +252,10 @@ func (c *Consumer) work(runCtx, gctx context.Context, gen *kafka.Generation, a k
 			if errors.Is(err, ErrStopped) {
 				return err
 			}
+			if stop.Err() == nil {
+				c.log.Error("partition worker gives up on its batch; the group rebalances and the batch comes again",
+					"partition", a.ID, "offsets", offsetRange(batch), "error", err)
+			}
 			return nil // stopped mid-batch: nothing was committed, the records come again
 		}
 	}
