@@ -245,21 +245,25 @@ func (p *posReader) skipSpace() error {
 	}
 }
 
-// restOfLine reads up to and including the next newline (or the end of input).
+// restOfLine reads up to and including the next newline (or the end of input) and returns
+// the line without it.
 func (p *posReader) restOfLine() ([]byte, error) {
 	var out []byte
 	for {
-		c, err := p.next()
-		if errors.Is(err, io.EOF) {
+		chunk, err := p.r.ReadSlice('\n')
+		out = append(out, chunk...)
+		switch {
+		case err == nil:
+			p.line, p.col = p.line+1, 1
+			return out[:len(out)-1], nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			p.col += len(out)
 			return out, nil
-		}
-		if err != nil {
+		default:
 			return nil, err
 		}
-		if c == '\n' {
-			return out, nil
-		}
-		out = append(out, c)
 	}
 }
 

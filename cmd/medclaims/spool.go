@@ -13,10 +13,11 @@ import (
 // path, so memory holds what later claims need (ids, content hashes, accumulator changes)
 // and the members' totals, not every result of the file.
 type spool struct {
-	f   *os.File
-	end int64
-	at  map[spoolKey][2]int64 // offset, length
-	err error
+	f       *os.File
+	end     int64
+	at      map[spoolKey][2]int64 // offset, length
+	pending *spoolKey             // the version Put last, waiting for its encoded result
+	err     error
 }
 
 type spoolKey struct {
@@ -33,20 +34,23 @@ func newSpool() (*spool, error) {
 	return &spool{f: f, at: map[spoolKey][2]int64{}}, nil
 }
 
-func (s *spool) Put(k claim.Key, version int, r claim.Result) {
-	if s.err != nil {
+// Put notes the claim version whose result the caller is about to encode: Keep stores
+// those bytes, so each result is encoded once, for the output and the spool alike.
+func (s *spool) Put(k claim.Key, version int, _ claim.Result) { s.pending = &spoolKey{k, version} }
+
+// Keep stores the encoded result of the version Put last, if any.
+func (s *spool) Keep(encoded []byte) {
+	k := s.pending
+	s.pending = nil
+	if k == nil || s.err != nil {
 		return
 	}
-	b, err := json.Marshal(r)
-	if err == nil {
-		_, err = s.f.WriteAt(b, s.end)
-	}
-	if err != nil {
+	if _, err := s.f.WriteAt(encoded, s.end); err != nil {
 		s.err = fmt.Errorf("result spool: %w", err)
 		return
 	}
-	s.at[spoolKey{k, version}] = [2]int64{s.end, int64(len(b))}
-	s.end += int64(len(b))
+	s.at[*k] = [2]int64{s.end, int64(len(encoded))}
+	s.end += int64(len(encoded))
 }
 
 func (s *spool) Get(k claim.Key, version int) claim.Result {
