@@ -276,10 +276,24 @@ func TestSubmitThroughKafka(t *testing.T) {
 	if _, stderr, err := medclaims(t, s.env, "submit", "--batch-id", "B-JUNK", writeFile(t, "junk.jsonl", visitJSON("S-J1", "")+"\nnot json at all\n")); err != nil {
 		t.Fatalf("submit junk: %v %s", err, stderr)
 	}
+	long := "S-" + strings.Repeat("L", 70)
+	odd := visitJSON(long, "") + "\n" + strings.Replace(visitJSON("S-CTRL", ""), `"H1001"`, `"H1\u0000\u0007"`, 1) + "\n" + visitJSON("S-DUP", `,"total":"31"`) + "\n"
+	if _, stderr, err := medclaims(t, s.env, "submit", "--batch-id", "B-ODD", writeFile(t, "odd.jsonl", odd)); err != nil {
+		t.Fatalf("submit odd ids: %v %s", err, stderr)
+	}
 
 	byID := map[string]claim.Result{}
-	for _, r := range s.results(t, 5) { // pretty, csv, small, huge, the good line of the junk file
+	for _, r := range s.results(t, 8) { // pretty, csv, small, huge, the good line of the junk file, three odd ones
 		byID[r.ClaimID] = r
+	}
+	if r := byID[long]; r.Status != claim.StatusRejected || r.ReasonCodes()[0] != claim.ReasonMalformed {
+		t.Errorf("a too-long claim id must come back rejected, as sent: %+v", r)
+	}
+	if r := byID["S-CTRL"]; r.Status != claim.StatusRejected || r.ProviderID != "H1\x00\a" {
+		t.Errorf("control characters in the provider id must come back as sent: %+v", r)
+	}
+	if r := byID["S-DUP"]; r.Status != claim.StatusRejected || !strings.Contains(r.Reasons[0].Message, "claim.total: the key appears twice") {
+		t.Errorf("duplicate keys: %+v", r)
 	}
 	if r := byID["S-PRETTY"]; r.Status != claim.StatusAdjudicated || r.BatchID != "B-PRETTY" {
 		t.Errorf("pretty claim: %+v", r)
@@ -307,8 +321,8 @@ func TestSubmitThroughKafka(t *testing.T) {
 	defer x.Close()
 	var n int
 	x.Get(&n, `SELECT count(*) FROM submissions`)
-	if n != 5 {
-		t.Errorf("%d submissions stored, want 5", n)
+	if n != 8 {
+		t.Errorf("%d submissions stored, want 8", n)
 	}
 }
 
