@@ -37,6 +37,9 @@ var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileB
 // DRG grouper data sets that exist (the caller knows them; see payment.PolicyOptions).
 type Options struct {
 	Groupers []string
+	// FraudRules are the fraud rules a bundle may configure: rule id → parameter name →
+	// kind (FraudWeight, FraudInt, FraudDecimal); "enabled" is allowed for every rule.
+	FraudRules map[string]map[string]string
 }
 
 // LoadDir loads and validates the bundle in a directory.
@@ -383,12 +386,7 @@ func (l *loader) policyJSON(data []byte) {
 			OverspendShare: j.ratio(gm, "overspend_share", "global_budget.overspend_share", true),
 		}
 	}
-	if fm := j.obj(top["fraud"], "fraud", false); fm != nil {
-		b.Fraud = FraudParams{
-			FlagScore: j.ratio(fm, "flag_score", "fraud.flag_score", true),
-			HoldScore: j.ratio(fm, "hold_score", "fraud.hold_score", true),
-		}
-	}
+	j.fraud(top)
 }
 
 func (j *jctx) optNonNeg(m map[string]any, k, path string) *decimal.Decimal {

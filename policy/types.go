@@ -130,11 +130,27 @@ type GlobalBudget struct {
 	OverspendShare decimal.Decimal
 }
 
-// FraudParams holds fraud scoring thresholds.
+// FraudParams are the fraud stage's parameters (FRAUD.md §4) as the bundle gives them: nil
+// or absent means the fraud package's default.
 type FraudParams struct {
-	FlagScore decimal.Decimal
-	HoldScore decimal.Decimal
+	FlagScore, HoldScore     *decimal.Decimal
+	WindowDays, ResponseDays int // 0: default
+	Rules                    map[string]FraudRuleParams
 }
+
+// FraudRuleParams are one rule's parameters: Enabled nil means on; Values holds the
+// numeric keys (weight, days, min_members, …) by name.
+type FraudRuleParams struct {
+	Enabled *bool
+	Values  map[string]decimal.Decimal
+}
+
+// Kinds of fraud rule parameters, as Options.FraudRules names them.
+const (
+	FraudWeight  = "weight"  // a ratio 0..1
+	FraudInt     = "int"     // a whole number ≥ 1
+	FraudDecimal = "decimal" // a decimal > 0
+)
 
 // Item is a catalogue entry.
 type Item struct {

@@ -1,0 +1,352 @@
+package fraud
+
+import (
+	"sort"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/policy"
+)
+
+// Hit is a rule that fired: its weight, the other claims it names (pair rules: the earlier
+// claims) and the evidence an investigator checks it by.
+type Hit struct {
+	Rule     string
+	Weight   decimal.Decimal
+	Others   []claim.Key
+	Evidence map[string]any
+}
+
+// ClaimInput is what the claim rules see: the claim, the member's other live claims
+// processed before it (any provider), the member and the catalogue.
+type ClaimInput struct {
+	Claim     *Fact
+	History   []*Fact
+	Member    *policy.Member
+	Catalogue map[string]policy.Item
+}
+
+// ClaimResult is a claim's score (1 − Π(1 − weight), 4 places) and the rules that fired.
+type ClaimResult struct {
+	Score decimal.Decimal
+	Hits  []Hit
+}
+
+// Rules lists the rule ids of the hits.
+func (r ClaimResult) Rules() []string {
+	out := make([]string, len(r.Hits))
+	for i, h := range r.Hits {
+		out[i] = h.Rule
+	}
+	return out
+}
+
+// claimRule checks one claim; nil means it did not fire.
+type claimRule func(p Params, in ClaimInput) *Hit
+
+var claimRules = map[string]claimRule{
+	AfterDeath: afterDeath, OverlappingStay: overlappingStay, DailyCap: dailyCap, HoursOver24: hoursOver24,
+	BedDaysOverStay: bedDaysOverStay, DuplicateCharge: duplicateCharge, SplitAdmission: splitAdmission,
+}
+
+// EvaluateClaim runs the enabled claim rules.
+func EvaluateClaim(p Params, in ClaimInput) ClaimResult {
+	var r ClaimResult
+	for _, id := range ClaimRuleIDs {
+		if !p.Enabled(id) {
+			continue
+		}
+		if h := claimRules[id](p, in); h != nil {
+			h.Rule, h.Weight = id, p.Weight(id)
+			r.Hits = append(r.Hits, *h)
+		}
+	}
+	r.Score = combine(r.Hits, decimal.Zero)
+	return r
+}
+
+// combine is 1 − (1 − base) × Π(1 − weight), rounded to 4 places.
+func combine(hits []Hit, base decimal.Decimal) decimal.Decimal {
+	one := decimal.NewFromInt(1)
+	rest := one.Sub(base)
+	for _, h := range hits {
+		rest = rest.Mul(one.Sub(h.Weight))
+	}
+	return one.Sub(rest).Round(4)
+}
+
+// others are the history claims of other providers, or of the same provider.
+func (in ClaimInput) others(sameProvider bool) []*Fact {
+	var out []*Fact
+	for _, h := range in.History {
+		if h.Key != in.Claim.Key && (h.Key.ProviderID == in.Claim.Key.ProviderID) == sameProvider {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func afterDeath(_ Params, in ClaimInput) *Hit {
+	m, c := in.Member, in.Claim
+	if m == nil || m.DeathDate.IsZero() {
+		return nil
+	}
+	var dates []string
+	var lines []int
+	seen := map[string]bool{}
+	add := func(t time.Time, no int) {
+		if t.After(m.DeathDate) {
+			if s := date(t); !seen[s] {
+				seen[s] = true
+				dates = append(dates, s)
+			}
+			if no > 0 {
+				lines = append(lines, no)
+			}
+		}
+	}
+	if !c.Inpatient {
+		add(c.ServiceDate, 0)
+	}
+	for _, l := range c.Lines {
+		add(l.Date, l.No)
+	}
+	if len(dates) == 0 {
+		return nil
+	}
+	sort.Strings(dates)
+	return &Hit{Evidence: map[string]any{"death_date": date(m.DeathDate), "dates_after_death": dates, "lines": lines}}
+}
+
+func overlappingStay(_ Params, in ClaimInput) *Hit {
+	c := in.Claim
+	var found []map[string]any
+	var others []claim.Key
+	for _, o := range in.others(false) {
+		what := overlap(c, o)
+		if what == "" {
+			continue
+		}
+		e := ref(o)
+		e["overlap"] = what
+		found = append(found, e)
+		others = append(others, o.Key)
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return &Hit{Others: others, Evidence: map[string]any{"claim": ref(c), "overlapping": found}}
+}
+
+// overlap says how two claims of different providers overlap, or "".
+func overlap(a, b *Fact) string {
+	switch {
+	case a.Inpatient && b.Inpatient:
+		af, at := a.nights()
+		bf, bt := b.nights()
+		if af.Before(bt) && bf.Before(at) {
+			from, to := later(af, bf), earlier(at, bt)
+			return "stays share " + itoa(days(from, to)) + " night(s) from " + date(from)
+		}
+	case a.Inpatient && !b.Inpatient:
+		if a.Admitted.Before(b.ServiceDate) && b.ServiceDate.Before(a.Discharged) {
+			return "outpatient visit on " + date(b.ServiceDate) + " inside this stay"
+		}
+	case !a.Inpatient && b.Inpatient:
+		if b.Admitted.Before(a.ServiceDate) && a.ServiceDate.Before(b.Discharged) {
+			return "this visit on " + date(a.ServiceDate) + " is inside that stay"
+		}
+	}
+	return ""
+}
+
+func dailyCap(_ Params, in ClaimInput) *Hit {
+	type key struct {
+		item string
+		day  time.Time
+	}
+	qty := map[key]decimal.Decimal{}
+	lines := map[key][]int{}
+	var order []key
+	for _, l := range in.Claim.Lines {
+		k := key{l.Item, l.Date}
+		if _, seen := qty[k]; !seen {
+			order = append(order, k)
+		}
+		qty[k] = qty[k].Add(l.Qty)
+		lines[k] = append(lines[k], l.No)
+	}
+	var over []map[string]any
+	for _, k := range order {
+		item, ok := in.Catalogue[k.item]
+		if !ok || item.MaxDailyQty == nil || !qty[k].GreaterThan(*item.MaxDailyQty) {
+			continue
+		}
+		over = append(over, map[string]any{"item_code": k.item, "date": date(k.day), "quantity": qty[k].String(),
+			"max_daily_qty": item.MaxDailyQty.String(), "lines": lines[k]})
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return &Hit{Evidence: map[string]any{"over_daily_cap": over}}
+}
+
+func hoursOver24(p Params, in ClaimInput) *Hit {
+	max := p.value(HoursOver24, keyMaxHours)
+	mine := hoursByDate(in.Claim)
+	var over []map[string]any
+	var others []claim.Key
+	named := map[claim.Key]bool{}
+	for _, day := range sortedDays(mine) {
+		total := mine[day]
+		parts := []map[string]any{{"provider_id": in.Claim.Key.ProviderID, "claim_id": in.Claim.Key.ClaimID, "hours": total.String()}}
+		for _, o := range in.History {
+			if o.Key == in.Claim.Key {
+				continue
+			}
+			if h := hoursByDate(o)[day]; h.IsPositive() {
+				total = total.Add(h)
+				parts = append(parts, map[string]any{"provider_id": o.Key.ProviderID, "claim_id": o.Key.ClaimID, "hours": h.String()})
+				if !named[o.Key] {
+					named[o.Key] = true
+					others = append(others, o.Key)
+				}
+			}
+		}
+		if total.GreaterThan(max) {
+			over = append(over, map[string]any{"date": date(day), "hours": total.String(), "max_hours": max.String(), "claims": parts})
+		}
+	}
+	if len(over) == 0 {
+		return nil
+	}
+	return &Hit{Others: others, Evidence: map[string]any{"over_hours": over}}
+}
+
+func hoursByDate(f *Fact) map[time.Time]decimal.Decimal {
+	out := map[time.Time]decimal.Decimal{}
+	for _, l := range f.Lines {
+		if l.Hours.IsPositive() {
+			out[l.Date] = out[l.Date].Add(l.Hours)
+		}
+	}
+	return out
+}
+
+func sortedDays[V any](m map[time.Time]V) []time.Time {
+	out := make([]time.Time, 0, len(m))
+	for t := range m {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
+func bedDaysOverStay(_ Params, in ClaimInput) *Hit {
+	c := in.Claim
+	if !c.Inpatient {
+		return nil
+	}
+	beds := decimal.Zero
+	var lines []int
+	for _, l := range c.Lines {
+		if l.Category == "bed" {
+			beds = beds.Add(l.Qty)
+			lines = append(lines, l.No)
+		}
+	}
+	los := c.LOS()
+	if !beds.GreaterThan(decimal.NewFromInt(int64(los))) {
+		return nil
+	}
+	return &Hit{Evidence: map[string]any{"bed_quantity": beds.String(), "los": los, "admitted": date(c.Admitted),
+		"discharged": date(c.Discharged), "bed_lines": lines}}
+}
+
+func duplicateCharge(_ Params, in ClaimInput) *Hit {
+	type key struct {
+		item string
+		day  time.Time
+	}
+	billed := map[key][]*Fact{}
+	for _, o := range in.History {
+		if o.Key == in.Claim.Key {
+			continue
+		}
+		seen := map[key]bool{}
+		for _, l := range o.Lines {
+			if k := (key{l.Item, l.Date}); !seen[k] {
+				seen[k] = true
+				billed[k] = append(billed[k], o)
+			}
+		}
+	}
+	var dups []map[string]any
+	var others []claim.Key
+	named := map[claim.Key]bool{}
+	reported := map[key]bool{}
+	for _, l := range in.Claim.Lines {
+		k := key{l.Item, l.Date}
+		if reported[k] || len(billed[k]) == 0 {
+			continue
+		}
+		reported[k] = true
+		var earlier []map[string]any
+		for _, o := range billed[k] {
+			earlier = append(earlier, map[string]any{"provider_id": o.Key.ProviderID, "claim_id": o.Key.ClaimID})
+			if !named[o.Key] {
+				named[o.Key] = true
+				others = append(others, o.Key)
+			}
+		}
+		dups = append(dups, map[string]any{"item_code": l.Item, "date": date(l.Date), "line": l.No, "billed_by": earlier})
+	}
+	if len(dups) == 0 {
+		return nil
+	}
+	return &Hit{Others: others, Evidence: map[string]any{"duplicates": dups}}
+}
+
+func splitAdmission(p Params, in ClaimInput) *Hit {
+	c := in.Claim
+	if !c.Inpatient || c.Emergency || len(c.PrincipalDx) < 3 {
+		return nil
+	}
+	maxDays := p.int(SplitAdmission, keyDays)
+	var best *Fact
+	gap := 0
+	for _, o := range in.others(true) {
+		if !o.Inpatient || len(o.PrincipalDx) < 3 || o.PrincipalDx[:3] != c.PrincipalDx[:3] {
+			continue
+		}
+		g := days(o.Discharged, c.Admitted)
+		if g >= 0 && g <= maxDays && (best == nil || o.Discharged.After(best.Discharged)) {
+			best, gap = o, g
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	e := ref(best)
+	e["principal_dx"] = best.PrincipalDx
+	return &Hit{Others: []claim.Key{best.Key}, Evidence: map[string]any{"earlier_stay": e, "gap_days": gap, "max_days": maxDays,
+		"principal_dx": c.PrincipalDx, "admitted": date(c.Admitted), "emergency": false}}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func itoa(n int) string { return decimal.NewFromInt(int64(n)).String() }
