@@ -38,6 +38,9 @@ const (
 	ReasonNoPolicy              = "no_policy_in_force"
 	ReasonNotInCatalogue        = "not_in_catalogue"
 	ReasonDRGException          = "drg_exception"
+	// On held results (POLICY.md §9).
+	ReasonFraudHold                = "fraud_hold"
+	ReasonProviderSuspendedPayment = "provider_suspended_payment"
 )
 
 // Reason explains a rejection or an informational finding.

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
+	"medclaims/fraud"
 	"medclaims/payment/drg"
 	"medclaims/policy"
 )
@@ -76,8 +77,19 @@ func (d BundleDirectory) Signup(memberID, providerID string, date time.Time) (po
 	return d.Bundle.SignupOn(memberID, providerID, date)
 }
 
-// PolicyOptions are what a bundle is validated against: the DRG grouper data sets shipped.
-func PolicyOptions() policy.Options { return policy.Options{Groupers: drg.Schemes()} }
+// PolicyOptions are what a bundle is validated against: the DRG grouper data sets shipped
+// and the fraud rules' parameters.
+func PolicyOptions() policy.Options {
+	return policy.Options{Groupers: drg.Schemes(), FraudRules: fraud.RuleKeys()}
+}
+
+// groupedDRG is the DRG a result's case grouped to, for the peer cost comparison.
+func groupedDRG(d *claim.DRGInfo) string {
+	if d == nil || d.GroupStatus != drg.Success {
+		return ""
+	}
+	return d.DRG
+}
 
 // Policies are the loaded policy versions; a claim is priced by the version in force on
 // its discharge (outpatient: service) date (POLICY.md §9.28).
@@ -140,6 +152,10 @@ type Effect struct {
 	ProviderEntries []ProviderEntry
 	// Replayed is true when Result is a stored result returned again (idempotent resubmission).
 	Replayed bool
+	// Fact is the claim's facts, now live for the fraud rules (nil if none); Flags are the
+	// claim flags its result raises.
+	Fact  *fraud.Fact
+	Flags []fraud.Flag
 }
 
 // Book applies submissions to an in-memory view of claims and member accumulators. The
@@ -154,7 +170,11 @@ type Book struct {
 	// Spool, when set, keeps the results of claim versions out of memory (records keep
 	// what later claims need): the offline price path holds every version of a long file.
 	Spool Spool
+	// History holds each member's live claims for the fraud rules (FRAUD.md §2.1): the
+	// pipeline fills it per batch for the batch's members; offline it grows with the file.
+	History map[string][]*fraud.Fact
 
+	fraudParams map[*policy.Bundle]fraud.Params
 	groupers map[string]*drg.Grouper
 }
 
@@ -277,7 +297,12 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	}
 	in, reasons := bk.parties(c, bundle)
 	if len(reasons) > 0 {
-		return bk.reject(s, src, now, reasons)
+		eff := bk.reject(s, src, now, reasons)
+		if in.Member != nil && eff.Result.HasReason(claim.ReasonMemberDeceased) { // still seen by after_death
+			sc := bk.screen(c, bundle, in.Member, 0, claim.StatusRejected, "", now)
+			eff.Result.Fraud, eff.Fact, eff.Flags = sc.block, sc.fact, sc.flags
+		}
+		return eff
 	}
 	m := in.Member
 	year := date.Year()
@@ -293,6 +318,8 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	if r.Reasons == nil {
 		r.Reasons = []claim.Reason{}
 	}
+	sc := bk.screen(c, bundle, m, version, r.Status, groupedDRG(r.DRG), now)
+	bk.hold(&r, sc, bundle, in.Provider)
 	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
 		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: &r, Deltas: priced.Deltas,
 		Period: date.Format("2006-01"), Capitation: priced.Capitation}
@@ -302,7 +329,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	}
 	t.Apply(priced.Deltas)
 	bk.Claims[rec.Key] = rec
-	eff := Effect{Result: r, New: rec, Entries: make([]Entry, 0, len(priced.Deltas))}
+	eff := Effect{Result: r, New: rec, Entries: make([]Entry, 0, len(priced.Deltas)), Fact: sc.fact, Flags: sc.flags}
 	for _, d := range priced.Deltas {
 		eff.Entries = append(eff.Entries, Entry{MemberID: m.ID, Year: year, Key: rec.Key, Version: version, Delta: d})
 	}
@@ -319,6 +346,7 @@ func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (Input, []claim.Reason
 	in := Input{Claim: c, Bundle: b}
 	p, m, reasons := bk.checkParties(c, b)
 	if len(reasons) > 0 {
+		in.Member = m
 		return in, reasons
 	}
 	in.Provider, in.Member = p, m
@@ -423,6 +451,7 @@ func (bk *Book) void(s *claim.Submission, src *claim.Source, now time.Time) Effe
 func (bk *Book) voidRecord(rec *Record, s *claim.Submission, src *claim.Source, now time.Time) Effect {
 	rev := Reverse(rec.Deltas)
 	bk.totals(rec.MemberID, rec.Year).Apply(rev)
+	bk.dropFact(rec.MemberID, rec.Key)
 	adjudicated := bk.result(rec)
 	rec.Status = claim.StatusVoided
 	rec.VoidResult = &claim.Result{
@@ -460,12 +489,15 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 	saved := *rec
 	t := bk.totals(rec.MemberID, rec.Year)
 	before := *t
+	history := append([]*fraud.Fact(nil), bk.History[rec.MemberID]...)
 	voided := bk.voidRecord(rec, s, src, now)
 	eff := bk.adjudicate(s, src, now, rec.Version+1)
 	if eff.New == nil {
 		*t = before
 		*rec = saved
 		bk.Claims[rec.Key] = rec
+		bk.History[rec.MemberID] = history
+		eff.Fact, eff.Flags = nil, nil // the original stands
 		return eff
 	}
 	eff.Voided = voided.Voided

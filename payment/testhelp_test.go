@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"medclaims/claim"
 	"medclaims/policy"
 )
@@ -30,6 +32,47 @@ func newBook(b *policy.Bundle) *Book {
 // ln is a claim line: item, quantity, unit price (amount = quantity × price).
 type ln struct{ item, qty, price string }
 
+// dated is a line on a date.
+type dated struct {
+	ln
+	date string
+}
+
+var testCatalogue = func() map[string]policy.Item {
+	b, err := policy.LoadDir("../sample/bundle", PolicyOptions())
+	if err != nil {
+		panic(err)
+	}
+	return b.Catalogue
+}()
+
+// billByDay bills a quantity above the item's max_daily_qty as hospitals do, day by day
+// from the admission (the last day takes what is left), so the claim's own lines stay
+// within the daily caps the fraud rules check; other lines are dated on the first day.
+func billByDay(lines []ln, from, to string) []dated {
+	start, _ := time.Parse("2006-01-02", from)
+	end, _ := time.Parse("2006-01-02", to)
+	var out []dated
+	for _, l := range lines {
+		item := testCatalogue[l.item]
+		q := dec(l.qty)
+		if item.MaxDailyQty == nil || !q.GreaterThan(*item.MaxDailyQty) || !q.IsInteger() {
+			out = append(out, dated{l, from})
+			continue
+		}
+		day := start
+		for q.IsPositive() {
+			take := decimal.Min(q, *item.MaxDailyQty)
+			if !day.AddDate(0, 0, 1).Before(end) {
+				take = q
+			}
+			out = append(out, dated{ln{l.item, take.String(), l.price}, day.Format("2006-01-02")})
+			q, day = q.Sub(take), day.AddDate(0, 0, 1)
+		}
+	}
+	return out
+}
+
 // stay builds an inpatient claim submission; opts edit the claim object.
 func stay(id, provider, member, admitted, discharged string, lines []ln, opts ...func(map[string]any)) claim.Submission {
 	return build("inpatient", id, provider, member, admitted, discharged, lines, opts...)
@@ -50,9 +93,9 @@ func build(care, id, provider, member, from, to string, lines []ln, opts ...func
 	}
 	var ls []any
 	total := "0"
-	for i, l := range lines {
+	for _, l := range billByDay(lines, from, to) {
 		amt := mul(l.qty, l.price)
-		ls = append(ls, map[string]any{"line_no": i + 1, "item_code": l.item, "service_date": from,
+		ls = append(ls, map[string]any{"line_no": len(ls) + 1, "item_code": l.item, "service_date": l.date,
 			"quantity": l.qty, "unit_price": l.price, "amount": amt})
 		total = add(total, amt)
 	}

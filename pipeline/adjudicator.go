@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"medclaims/claim"
+	"medclaims/fraud"
 	"medclaims/payment"
 	"medclaims/store"
 )
@@ -120,8 +122,9 @@ func (a *Adjudicator) Describe(m kafka.Message) Described {
 }
 
 type decoded struct {
-	src claim.Source
-	sub *claim.Submission // nil: undecodable
+	src   claim.Source
+	sub   *claim.Submission // nil: undecodable
+	value []byte
 }
 
 // Handle decodes the batch, stores it in one transaction and returns its results to
@@ -130,7 +133,7 @@ func (a *Adjudicator) Handle(ctx context.Context, batch []kafka.Message) (Outcom
 	items := make([]decoded, len(batch))
 	var out Outcome
 	for i, m := range batch {
-		items[i].src = claim.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}
+		items[i].src, items[i].value = claim.Source{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset}, m.Value
 		sub, err := claim.DecodeSubmission(m.Value)
 		if err != nil {
 			out.Park = append(out.Park, Parked{Record: i, Stage: StageDecode, Err: err})
@@ -138,7 +141,7 @@ func (a *Adjudicator) Handle(ctx context.Context, batch []kafka.Message) (Outcom
 		}
 		items[i].sub = &sub
 	}
-	results, err := a.store(ctx, items)
+	results, flags, err := a.store(ctx, items)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -146,7 +149,26 @@ func (a *Adjudicator) Handle(ctx context.Context, batch []kafka.Message) (Outcom
 		out.Publish = append(out.Publish, Output{Topic: a.cfg.Topics.Adjudicated, Key: []byte(r.member), Value: r.json, Record: r.record})
 		a.metrics.Results.WithLabelValues(r.status).Inc()
 	}
+	for _, f := range flags {
+		v, err := json.Marshal(f)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("encode flag %s: %w", f.FlagID, err)
+		}
+		out.Publish = append(out.Publish, Output{Topic: a.cfg.Topics.FraudFlags, Key: []byte(f.ProviderID), Value: v, Record: flagRecord(batch, f)})
+		a.metrics.Flags.WithLabelValues(f.Rule).Inc()
+	}
 	return out, nil
+}
+
+// flagRecord is the index of the record whose claim raised a flag (the batch's last record
+// when not found), so a flag the broker refuses parks that record.
+func flagRecord(batch []kafka.Message, f fraud.Flag) int {
+	for i := len(batch) - 1; i >= 0; i-- {
+		if bytes.Contains(batch[i].Value, []byte(`"`+f.ClaimIDs[0]+`"`)) {
+			return i
+		}
+	}
+	return len(batch) - 1
 }
 
 // encoded is a result ready to publish.
@@ -166,10 +188,10 @@ func encode(r claim.Result, record int) (encoded, error) {
 
 // store prices the batch against the database state in one transaction and returns the
 // result of every decodable submission, in offset order.
-func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, error) {
+func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []fraud.Flag, error) {
 	policies, err := a.currentPolicies(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var q store.BatchQuery
 	for _, it := range items {
@@ -178,6 +200,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 		}
 	}
 	var results []encoded
+	var flags []fraud.Flag
 	now := a.cfg.Now()
 	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
 		results = results[:0]
@@ -186,7 +209,8 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 			return err
 		}
 		book := &payment.Book{Policies: policies, Dir: state.Directory(), Claims: state.Claims, Totals: state.Totals,
-			Now: func() time.Time { return now }}
+			History: state.History, Now: func() time.Time { return now }}
+		flags = append(flags[:0], state.DoneFlags...)
 		var outs []store.Outcome
 		for i, it := range items {
 			if it.sub == nil {
@@ -212,12 +236,14 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, er
 				return err
 			}
 			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Key: it.sub.Key(), MemberID: it.sub.Claim.MemberID,
-				Effect: eff, JSON: enc.json})
+				Effect: eff, JSON: enc.json, Submission: it.value})
 			results = append(results, enc)
 		}
-		return tx.Save(ctx, outs, now)
+		saved, err := tx.Save(ctx, outs, now)
+		flags = append(flags, saved...)
+		return err
 	})
-	return results, err
+	return results, flags, err
 }
 
 // currentPolicies returns the policy versions, reloading them when the stored set changed.

@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the pipeline's Prometheus metrics.
 type Metrics struct {
 	Results      *prometheus.CounterVec
+	Flags        *prometheus.CounterVec
 	Published    *prometheus.CounterVec
 	Parked       *prometheus.CounterVec
 	Retries      *prometheus.CounterVec
@@ -17,6 +18,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Results: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_results_total",
 			Help: "Adjudication results produced, by status."}, []string{"status"}),
+		Flags: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_flags_total",
+			Help: "Fraud flags raised or updated, by rule (held claims are medclaims_results_total{status=\"held\"})."}, []string{"rule"}),
 		Published: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_published_total",
 			Help: "Messages published by the consumers, by topic."}, []string{"topic"}),
 		Parked: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "medclaims_parked_total",
@@ -30,7 +33,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Messages per micro-batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Results, m.Published, m.Parked, m.Retries, m.BatchSeconds, m.BatchSize)
+		reg.MustRegister(m.Results, m.Flags, m.Published, m.Parked, m.Retries, m.BatchSeconds, m.BatchSize)
 	}
 	return m
 }

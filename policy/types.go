@@ -202,6 +202,9 @@ type Provider struct {
 	HospitalCoefficient decimal.Decimal
 	Status              string
 	BannedUntil         time.Time // zero: none
+	// PaymentSuspended is fraud state, not the bundle's: the provider's score reached
+	// hold_score (暂停拨付), so its claims are held (FRAUD.md §3).
+	PaymentSuspended bool
 	// MethodNames lists the contracted methods as text, for explanations (see SetMethods).
 	MethodNames string
 }

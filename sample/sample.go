@@ -86,10 +86,15 @@ func SyntheticBundle(n int) (*policy.Bundle, error) {
 // SyntheticMember names the i-th synthetic member.
 func SyntheticMember(i int) string { return fmt.Sprintf("S%07d", i) }
 
-var synthItems = []struct{ code, cat, price string }{
-	{"BED01", "bed", "60.00"}, {"NUR01", "nursing", "30.00"}, {"EXM01", "exam", "280.00"}, {"LAB01", "lab", "25.00"},
-	{"LAB02", "lab", "180.00"}, {"XC10AA05", "drug", "2.40"}, {"XJ01DD04", "drug", "48.50"}, {"PRC01", "procedure", "8200.00"},
-	{"PRC02", "procedure", "4200.00"}, {"SRV01", "service", "30.00"}, {"TCM01", "tcm", "45.00"}, {"MAT01", "material", "6500.00"},
+// synthItems are the catalogue items synthetic claims bill, with the sample catalogue's
+// max_daily_qty: a clean bill stays within it.
+var synthItems = []struct {
+	code, cat, price string
+	maxDaily         int
+}{
+	{"BED01", "bed", "60.00", 1}, {"NUR01", "nursing", "30.00", 1}, {"EXM01", "exam", "280.00", 2}, {"LAB01", "lab", "25.00", 3},
+	{"LAB02", "lab", "180.00", 2}, {"XC10AA05", "drug", "2.40", 2}, {"XJ01DD04", "drug", "48.50", 4}, {"PRC01", "procedure", "8200.00", 1},
+	{"PRC02", "procedure", "4200.00", 1}, {"SRV01", "service", "30.00", 3}, {"TCM01", "tcm", "45.00", 2}, {"MAT01", "material", "6500.00", 3},
 }
 
 // synthStays are inpatient case templates: provider, ward, diagnoses, procedures. With the
@@ -109,7 +114,9 @@ var synthStays = []struct{ provider, ward, dx, px string }{
 var synthVisits = []string{"H1001", "H1001", "H2001", "H1002"}
 
 // Synthetic generates n valid claims (JSON objects) over members S0000001…S<members>,
-// inpatient and outpatient, 2026 dates, deterministic for a seed.
+// inpatient and outpatient, 2026 dates, deterministic for a seed. A claim bills distinct
+// items within their daily caps, so its own lines raise no fraud rule; claims of one
+// member may still overlap by chance, as real ones do.
 func Synthetic(n, members int, seed uint64) [][]byte {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	out := make([][]byte, n)
@@ -133,9 +140,10 @@ func Synthetic(n, members int, seed uint64) [][]byte {
 			fmt.Fprintf(&buf, `"care_type":"outpatient","service_date":"%s","diagnoses":["J06.900"],"lines":[`, start)
 		}
 		total := 0
+		picked := r.Perm(len(synthItems))
 		for l := 0; l < nLines; l++ {
-			it := synthItems[r.IntN(len(synthItems))]
-			qty := 1 + r.IntN(3)
+			it := synthItems[picked[l]]
+			qty := 1 + r.IntN(it.maxDaily)
 			cents := qty * parseCents(it.price)
 			total += cents
 			if l > 0 {

@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
+	"medclaims/fraud"
 	"medclaims/payment"
 	"medclaims/policy"
 )
@@ -62,6 +63,10 @@ type State struct {
 	Claims    map[claim.Key]*payment.Record
 	Totals    map[payment.MemberYear]*payment.Totals
 	Done      map[claim.Source]claim.Result
+	// History is the members' live claims for the fraud rules; DoneFlags the claim flags of
+	// the redelivered records, to publish again.
+	History   map[string][]*fraud.Fact
+	DoneFlags []fraud.Flag
 }
 
 // Directory serves the state's parties to payment.Book.
@@ -101,6 +106,18 @@ func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
 		return nil, err
 	}
 	if st.Signups, err = b.Signups(ctx, q.members); err != nil {
+		return nil, err
+	}
+	if st.History, err = b.Facts(ctx, q.members); err != nil {
+		return nil, err
+	}
+	var redelivered []claim.Key
+	for _, r := range st.Done {
+		if r.Fraud != nil && len(r.Fraud.Rules) > 0 {
+			redelivered = append(redelivered, claim.Key{ProviderID: r.ProviderID, ClaimID: r.ClaimID})
+		}
+	}
+	if st.DoneFlags, err = b.ClaimFlags(ctx, redelivered); err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -305,17 +322,35 @@ type Outcome struct {
 	Key      claim.Key
 	MemberID string
 	Effect   payment.Effect
+	// Submission is the record's value, kept with the claim's facts.
+	Submission []byte
 	// JSON is Effect.Result encoded once, for the database and the results topic alike.
 	JSON []byte
 }
 
 // Save writes the batch's outcomes: the submissions, new claim versions, voids, ledger
-// entries and running totals. Records created and voided in the same batch are written in
-// their final state.
-func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) error {
+// entries, running totals, the claims' facts and their flags. Records created and voided in
+// the same batch are written in their final state. It returns the flags that are new or
+// changed, to publish.
+func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) ([]fraud.Flag, error) {
 	if len(outs) == 0 {
-		return nil
+		return nil, nil
 	}
+	if err := b.saveClaims(ctx, outs, now); err != nil {
+		return nil, err
+	}
+	if err := b.saveFacts(ctx, outs); err != nil {
+		return nil, err
+	}
+	var flags []fraud.Flag
+	for _, o := range outs {
+		flags = append(flags, o.Effect.Flags...)
+	}
+	return b.SaveFlags(ctx, flags)
+}
+
+// saveClaims writes the submissions, claim versions, voids and ledgers.
+func (b *Batch) saveClaims(ctx context.Context, outs []Outcome, now time.Time) error {
 	if err := b.saveSubmissions(ctx, outs, now); err != nil {
 		return err
 	}

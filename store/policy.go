@@ -170,11 +170,12 @@ type providerRow struct {
 	Coefficient string         `db:"hospital_coefficient"`
 	Status      string         `db:"status"`
 	BannedUntil sql.NullTime   `db:"banned_until"`
+	Suspended   bool           `db:"payment_suspended"`
 }
 
 func (r providerRow) provider() *policy.Provider {
 	p := &policy.Provider{ID: r.ID, Name: r.Name, Level: r.Level, Region: r.Region, Beds: r.Beds, AllianceID: r.AllianceID,
-		HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status}
+		HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status, PaymentSuspended: r.Suspended}
 	p.SetMethods(r.Methods)
 	if r.BannedUntil.Valid {
 		p.BannedUntil = r.BannedUntil.Time.UTC()
@@ -207,7 +208,8 @@ func (r memberRow) member() *policy.Member {
 		EnrolledFrom: d(r.EnrolledFrom), EnrolledTo: d(r.EnrolledTo)}
 }
 
-const providerCols = `provider_id, name, level, region, beds, alliance_id, methods, hospital_coefficient::text AS hospital_coefficient, status, banned_until`
+const providerCols = `provider_id, name, level, region, beds, alliance_id, methods, hospital_coefficient::text AS hospital_coefficient, status, banned_until,
+	COALESCE((SELECT f.payment_suspended FROM provider_fraud f WHERE f.provider_id = providers.provider_id), false) AS payment_suspended`
 const memberCols = `member_id, scheme, region, birth_date, sex, death_date, poverty_registered, assistance, enrolled_from, enrolled_to`
 
 // Provider reads one provider as it stands now.

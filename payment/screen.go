@@ -1,0 +1,86 @@
+package payment
+
+import (
+	"strings"
+	"time"
+
+	"medclaims/claim"
+	"medclaims/fraud"
+	"medclaims/policy"
+)
+
+// screening is the claim rules' verdict on one claim (FRAUD.md §1, §3).
+type screening struct {
+	fact  *fraud.Fact
+	res   fraud.ClaimResult
+	flags []fraud.Flag
+	block *claim.FraudInfo
+}
+
+// params returns the fraud parameters of a policy version.
+func (bk *Book) params(b *policy.Bundle) fraud.Params {
+	if p, ok := bk.fraudParams[b]; ok {
+		return p
+	}
+	if bk.fraudParams == nil {
+		bk.fraudParams = map[*policy.Bundle]fraud.Params{}
+	}
+	p := fraud.NewParams(b.Fraud)
+	bk.fraudParams[b] = p
+	return p
+}
+
+// screen runs the claim rules on a claim against the member's live history, keeps the
+// claim's facts as live history, and returns the verdict; status is the result's status
+// before any hold.
+func (bk *Book) screen(c *claim.Claim, b *policy.Bundle, m *policy.Member, version int, status, drgCode string, now time.Time) screening {
+	f := fraud.NewFact(c, b.Catalogue)
+	f.Version, f.Status, f.DRG = version, status, drgCode
+	p := bk.params(b)
+	res := fraud.EvaluateClaim(p, fraud.ClaimInput{Claim: &f, History: bk.History[m.ID], Member: m, Catalogue: b.Catalogue})
+	f.Score = res.Score
+	bk.keepFact(&f)
+	return screening{fact: &f, res: res, flags: p.ClaimFlags(&f, res, now),
+		block: &claim.FraudInfo{Score: res.Score.StringFixed(4), Rules: res.Rules()}}
+}
+
+// hold applies the holds to an adjudicated result: the claim's own score at hold_score, or
+// the provider under payment suspension. Member amounts stand; the provider payment is
+// withheld.
+func (bk *Book) hold(r *claim.Result, sc screening, b *policy.Bundle, p *policy.Provider) {
+	params := bk.params(b)
+	if sc.res.Score.GreaterThanOrEqual(params.HoldScore) {
+		r.Reasons = append(r.Reasons, claim.Reason{Code: claim.ReasonFraudHold, Message: "claim score " + sc.block.Score +
+			" reached hold_score " + params.HoldScore.String() + " (" + strings.Join(sc.block.Rules, ", ") + "): provider payment withheld pending review"})
+	}
+	if p.PaymentSuspended {
+		r.Reasons = append(r.Reasons, claim.Reason{Code: claim.ReasonProviderSuspendedPayment, Message: "provider " + p.ID +
+			" is under payment suspension (暂停拨付): provider payment withheld pending review"})
+	}
+	if r.HasReason(claim.ReasonFraudHold) || r.HasReason(claim.ReasonProviderSuspendedPayment) {
+		r.Status, sc.block.Held = claim.StatusHeld, true
+		sc.fact.Status = claim.StatusHeld
+	}
+	r.Fraud = sc.block
+}
+
+// keepFact makes f the member's live version of its claim.
+func (bk *Book) keepFact(f *fraud.Fact) {
+	if bk.History == nil {
+		bk.History = map[string][]*fraud.Fact{}
+	}
+	bk.dropFact(f.MemberID, f.Key)
+	bk.History[f.MemberID] = append(bk.History[f.MemberID], f)
+}
+
+// dropFact removes a claim's live facts from the member's history (void, replace).
+func (bk *Book) dropFact(member string, k claim.Key) {
+	h := bk.History[member]
+	for i := 0; i < len(h); i++ {
+		if h[i].Key == k {
+			h = append(h[:i:i], h[i+1:]...)
+			i--
+		}
+	}
+	bk.History[member] = h
+}

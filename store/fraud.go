@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/fraud"
+)
+
+// Facts reads the members' live claims for the fraud rules.
+func (b *Batch) Facts(ctx context.Context, members []string) (map[string][]*fraud.Fact, error) {
+	rows, err := b.tx.QueryContext(ctx, `SELECT provider_id, claim_id, fact FROM claim_facts WHERE member_id = ANY($1) AND live
+		ORDER BY created_at, provider_id, claim_id`, pq.Array(nonEmpty(members)))
+	if err != nil {
+		return nil, fmt.Errorf("read claim facts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]*fraud.Fact{}
+	for rows.Next() {
+		f := &fraud.Fact{}
+		var raw []byte
+		if err := rows.Scan(&f.Key.ProviderID, &f.Key.ClaimID, &raw); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, f); err != nil {
+			return nil, fmt.Errorf("claim facts %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
+		}
+		out[f.MemberID] = append(out[f.MemberID], f)
+	}
+	return out, rows.Err()
+}
+
+// ClaimFlags reads the claim flags raised by the given claims (to publish again when their
+// records are redelivered).
+func (b *Batch) ClaimFlags(ctx context.Context, keys []claim.Key) ([]fraud.Flag, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	ps, cs := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		ps[i], cs[i] = k.ProviderID, k.ClaimID
+	}
+	return scanFlags(b.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f
+		JOIN unnest($1::text[], $2::text[]) AS k(p, c) ON f.provider_id = k.p AND f.claim_ids[1] = k.c
+		WHERE f.level = 'claim' ORDER BY f.flag_id`, pq.Array(ps), pq.Array(cs)))
+}
+
+const flagCols = `f.flag_id, f.provider_id, f.member_id, f.claim_ids, f.rule, f.level, f.score::text, f.severity, f.status, f.evidence, f.created_at, f.updated_at`
+
+type rowsFunc interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+	Close() error
+}
+
+func scanFlags[R rowsFunc](rows R, err error) ([]fraud.Flag, error) {
+	if err != nil {
+		return nil, fmt.Errorf("read flags: %w", err)
+	}
+	defer rows.Close()
+	var out []fraud.Flag
+	for rows.Next() {
+		var f fraud.Flag
+		var ids pq.StringArray
+		var score string
+		var ev []byte
+		if err := rows.Scan(&f.FlagID, &f.ProviderID, &f.MemberID, &ids, &f.Rule, &f.Level, &score, &f.Severity, &f.Status, &ev,
+			&f.CreatedAt, &f.UpdatedAt); err != nil {
+			return nil, err
+		}
+		f.ClaimIDs, f.Score = ids, decimal.RequireFromString(score)
+		if err := json.Unmarshal(ev, &f.Evidence); err != nil {
+			return nil, fmt.Errorf("flag %s evidence: %w", f.FlagID, err)
+		}
+		f.CreatedAt, f.UpdatedAt = f.CreatedAt.UTC(), f.UpdatedAt.UTC()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// saveFacts makes the outcomes' facts live (a new version retires the older ones) and
+// retires the facts of voided versions.
+func (b *Batch) saveFacts(ctx context.Context, outs []Outcome) error {
+	for _, o := range outs {
+		if r := o.Effect.Voided; r != nil {
+			if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts SET live = false WHERE provider_id = $1 AND claim_id = $2 AND version <= $3`,
+				r.Key.ProviderID, r.Key.ClaimID, r.Version); err != nil {
+				return fmt.Errorf("retire facts of %s/%s: %w", r.Key.ProviderID, r.Key.ClaimID, err)
+			}
+		}
+		f := o.Effect.Fact
+		if f == nil {
+			continue
+		}
+		fj, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts SET live = false WHERE provider_id = $1 AND claim_id = $2 AND version <> $3 AND live`,
+			f.Key.ProviderID, f.Key.ClaimID, f.Version); err != nil {
+			return fmt.Errorf("retire older facts of %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
+		}
+		sub := o.Submission
+		if !json.Valid(sub) {
+			sub = []byte(`null`)
+		}
+		if _, err := b.tx.ExecContext(ctx, `
+			INSERT INTO claim_facts (provider_id, claim_id, version, member_id, live, inpatient, claim_date, status, score, fingerprint, fact, submission)
+			VALUES ($1, $2, $3, $4, true, $5, $6, $7, $8::numeric, $9, $10::jsonb, $11::json)
+			ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = true, status = EXCLUDED.status, score = EXCLUDED.score,
+				fact = EXCLUDED.fact, submission = EXCLUDED.submission, claim_date = EXCLUDED.claim_date, fingerprint = EXCLUDED.fingerprint`,
+			f.Key.ProviderID, f.Key.ClaimID, f.Version, f.MemberID, f.Inpatient, f.ClaimDate(), f.Status, f.Score.String(),
+			fraud.Fingerprint(f), fj, sub); err != nil {
+			return fmt.Errorf("save facts of %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
+		}
+	}
+	return nil
+}
+
+// SaveFlags upserts flags: a new one is stored, an undecided one takes the new evidence
+// and score (its created_at stays). It returns the flags as stored.
+func (b *Batch) SaveFlags(ctx context.Context, flags []fraud.Flag) ([]fraud.Flag, error) {
+	out := make([]fraud.Flag, 0, len(flags))
+	for _, f := range flags {
+		ev, err := json.Marshal(f.Evidence)
+		if err != nil {
+			return nil, err
+		}
+		saved, err := scanFlags(b.tx.QueryContext(ctx, `
+			INSERT INTO fraud_flags AS f (flag_id, provider_id, member_id, claim_ids, rule, level, score, severity, status, evidence, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10::jsonb, $11, $11)
+			ON CONFLICT (flag_id) DO UPDATE SET claim_ids = EXCLUDED.claim_ids, score = EXCLUDED.score, severity = EXCLUDED.severity,
+				evidence = EXCLUDED.evidence, updated_at = EXCLUDED.updated_at
+			WHERE f.status = 'open' AND (f.evidence, f.score, f.claim_ids) IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.score, EXCLUDED.claim_ids)
+			RETURNING `+flagCols, f.FlagID, f.ProviderID, f.MemberID, pq.Array(f.ClaimIDs), f.Rule, f.Level, f.Score.String(), f.Severity,
+			f.Status, ev, f.UpdatedAt.UTC().Truncate(time.Microsecond)))
+		if err != nil {
+			return nil, fmt.Errorf("save flag %s: %w", f.FlagID, err)
+		}
+		out = append(out, saved...) // nothing when unchanged or decided
+	}
+	return out, nil
+}
