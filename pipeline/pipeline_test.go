@@ -410,7 +410,11 @@ func priceLine(r claim.Result) string {
 			drg += "/" + r.DRG.Points.StringFixed(4)
 		}
 	}
-	return fmt.Sprintf("%s/%s %s %v %s %s %s %s %s %s %s %s %s %s %s %s", r.ProviderID, r.ClaimID, r.Status, r.ReasonCodes(), r.Method, drg,
+	fraudBlock := "-"
+	if r.Fraud != nil {
+		fraudBlock = fmt.Sprintf("%s%v%t", r.Fraud.Score, r.Fraud.Rules, r.Fraud.Held)
+	}
+	return fmt.Sprintf("%s/%s %s %v %s %s %s %s %s %s %s %s %s %s %s %s %s", r.ProviderID, r.ClaimID, r.Status, r.ReasonCodes(), fraudBlock, r.Method, drg,
 		f(r.Total), f(r.Eligible), f(r.Deductible), f(r.Basic), f(r.Critical), f(r.Assistance), f(r.MemberPays),
 		f(r.Standard), f(r.FundToProvider), f(r.ProviderMargin))
 }

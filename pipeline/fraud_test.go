@@ -1,0 +1,203 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"medclaims/claim"
+	"medclaims/fraud"
+	"medclaims/payment"
+	"medclaims/policy"
+	"medclaims/sample"
+)
+
+// inpatient is a stay of the sample bundle billed by day (one bed and one nursing day a
+// night), with an appendectomy on the second day.
+func inpatient(id, provider, member, admitted, discharged string) []byte {
+	a, _ := time.Parse("2006-01-02", admitted)
+	d, _ := time.Parse("2006-01-02", discharged)
+	var lines []string
+	cents := 0
+	for day := a; day.Before(d); day = day.AddDate(0, 0, 1) {
+		on := day.Format("2006-01-02")
+		lines = append(lines, fmt.Sprintf(`{"item_code":"BED01","service_date":%q,"quantity":"1","unit_price":"60.00","amount":"60.00"}`, on),
+			fmt.Sprintf(`{"item_code":"NUR01","service_date":%q,"quantity":"1","unit_price":"30.00","amount":"30.00"}`, on))
+		cents += 9000
+	}
+	lines = append(lines, fmt.Sprintf(`{"item_code":"PRC02","service_date":%q,"quantity":"1","unit_price":"4200.00","amount":"4200.00"}`, a.AddDate(0, 0, 1).Format("2006-01-02")))
+	cents += 420000
+	return []byte(fmt.Sprintf(`{"claim_id":%q,"provider_id":%q,"member_id":%q,"care_type":"inpatient","admitted":%q,"discharged":%q,`+
+		`"diagnoses":["K35.800"],"procedures":["47.0901"],"lines":[%s],"total":"%d.%02d"}`, id, provider, member, admitted, discharged,
+		strings.Join(lines, ","), cents/100, cents%100))
+}
+
+func outpatient(id, provider, member, on string) []byte {
+	return []byte(fmt.Sprintf(`{"claim_id":%q,"provider_id":%q,"member_id":%q,"care_type":"outpatient","service_date":%q,`+
+		`"lines":[{"item_code":"SRV01","service_date":%q,"quantity":"1","unit_price":"30","amount":"30"}],"total":"30"}`, id, provider, member, on, on))
+}
+
+// fraudStream is the stream of TestFraudOnTheStream: an after-death visit, two overlapping
+// stays at two providers, and a clean provider's claims around them.
+func fraudStream() [][]byte {
+	return [][]byte{
+		outpatient("CLEAN-1", "H1002", "M000001", "2026-03-02"),
+		outpatient("DEAD-1", "H1001", "M000005", "2026-03-01"),
+		inpatient("STAY-A", "H3001", "M000002", "2026-03-01", "2026-03-10"),
+		outpatient("CLEAN-2", "H1002", "M000001", "2026-03-20"),
+		inpatient("STAY-B", "H2001", "M000002", "2026-03-05", "2026-03-08"),
+		outpatient("CLEAN-3", "H1002", "M000003", "2026-03-21"),
+	}
+}
+
+func flagsOf(t *testing.T, e *env, n int) []fraud.Flag {
+	t.Helper()
+	var out []fraud.Flag
+	for _, m := range e.readAll(e.topics.FraudFlags, n) {
+		var f fraud.Flag
+		if err := json.Unmarshal(m.Value, &f); err != nil {
+			t.Fatal(err)
+		}
+		if string(m.Key) != f.ProviderID {
+			t.Errorf("flag %s keyed %q, want the provider", f.FlagID, m.Key)
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// TestFraudOnTheStream: through Kafka and PostgreSQL an after-death claim is rejected
+// member_deceased and flagged after_death; an overlapping stay is held with both claims in
+// its flag; a clean provider's claims come out as they would with the fraud stage off.
+func TestFraudOnTheStream(t *testing.T) {
+	bundle, err := sample.Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, bundle)
+	e.submit("B-FRAUD", fraudStream()...)
+	stop, _ := e.run(nil, nil)
+	defer stop()
+	e.waitSubmissions(6)
+	byID := map[string]claim.Result{}
+	for _, r := range results(t, e.readAll(e.topics.Adjudicated, 6)) {
+		byID[r.ClaimID] = r
+	}
+	dead := byID["DEAD-1"]
+	if dead.Status != claim.StatusRejected || !dead.HasReason(claim.ReasonMemberDeceased) || dead.Fraud == nil ||
+		fmt.Sprint(dead.Fraud.Rules) != "[after_death]" || dead.Fraud.Score != "0.9500" {
+		t.Errorf("after-death claim: %s %v %+v", dead.Status, dead.ReasonCodes(), dead.Fraud)
+	}
+	b := byID["STAY-B"]
+	// Its bed and nursing days are billed by the other provider too: a duplicate charge.
+	if b.Status != claim.StatusHeld || !b.HasReason(claim.ReasonFraudHold) || !b.Fraud.Held || fmt.Sprint(b.Fraud.Rules) != "[overlapping_stay duplicate_charge]" {
+		t.Errorf("overlapping stay: %s %v %+v", b.Status, b.Reasons, b.Fraud)
+	}
+	if a := byID["STAY-A"]; a.Status != claim.StatusAdjudicated || a.Fraud.Score != "0.0000" {
+		t.Errorf("the earlier stay is not re-scored or held: %s %+v", a.Status, a.Fraud)
+	}
+	flags := flagsOf(t, e, 3)
+	sort.Slice(flags, func(i, j int) bool { return flags[i].Rule < flags[j].Rule })
+	ad, dup, ov := flags[0], flags[1], flags[2]
+	if dup.Rule != fraud.DuplicateCharge || fmt.Sprint(dup.ClaimIDs) != "[STAY-B STAY-A]" {
+		t.Errorf("duplicate_charge flag %+v", dup)
+	}
+	ev, _ := json.Marshal(ad.Evidence)
+	if ad.Rule != fraud.AfterDeath || ad.ProviderID != "H1001" || ad.MemberID != "M000005" || fmt.Sprint(ad.ClaimIDs) != "[DEAD-1]" ||
+		ad.Level != "claim" || ad.Severity != "high" || ad.Status != "open" || !strings.Contains(string(ev), `"death_date":"2026-02-10"`) {
+		t.Errorf("after_death flag %+v %s", ad, ev)
+	}
+	ev, _ = json.Marshal(ov.Evidence)
+	if ov.Rule != fraud.OverlappingStay || fmt.Sprint(ov.ClaimIDs) != "[STAY-B STAY-A]" || !strings.Contains(string(ev), `"claim_id":"STAY-A"`) ||
+		!strings.Contains(string(ev), "stays share 3 night(s) from 2026-03-05") {
+		t.Errorf("overlapping_stay flag %+v %s", ov, ev)
+	}
+	if n := e.count(`SELECT count(*) FROM fraud_flags`); n != 3 {
+		t.Errorf("%d flags stored, want 3", n)
+	}
+	if n := e.count(`SELECT count(*) FROM claim_facts WHERE live`); n != 6 {
+		t.Errorf("%d live claim facts, want 6 (the deceased member's rejection included)", n)
+	}
+	// The clean provider's claims: exactly what pricing gives with every rule switched off.
+	off := withoutFraud(t, bundle)
+	book := payment.NewBook(payment.NewPolicies(off), payment.BundleDirectory{Bundle: off}, testNow)
+	for _, item := range fraudStream() {
+		s, _ := claim.DecodeSubmission(item)
+		want := book.Process(&s, nil).Result
+		got := byID[s.Claim.ClaimID]
+		if !strings.HasPrefix(s.Claim.ClaimID, "CLEAN") {
+			continue
+		}
+		want.Fraud = got.Fraud
+		if priceLine(got) != priceLine(want) || got.Fraud.Score != "0.0000" || len(got.Fraud.Rules) != 0 || got.Fraud.Held {
+			t.Errorf("clean claim %s:\n got %s\nwant %s", s.Claim.ClaimID, priceLine(got), priceLine(want))
+		}
+	}
+}
+
+// withoutFraud is the bundle with every fraud rule switched off.
+func withoutFraud(t *testing.T, b *policy.Bundle) *policy.Bundle {
+	t.Helper()
+	off := *b
+	no := false
+	off.Fraud.Rules = map[string]policy.FraudRuleParams{}
+	for _, id := range append(append([]string{}, fraud.ClaimRuleIDs...), fraud.ProviderRuleIDs...) {
+		off.Fraud.Rules[id] = policy.FraudRuleParams{Enabled: &no}
+	}
+	return &off
+}
+
+// TestFlagsSurviveRedelivery: a consumer stopped after its database commit and before its
+// offset commit, restarted, yields the same set of flags as a clean pass: no flag_id twice
+// with different content, none missing.
+func TestFlagsSurviveRedelivery(t *testing.T) {
+	bundle, err := sample.Bundle()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items [][]byte
+	for range 8 { // the stream eight times over, in batches of five: flags in every batch
+		items = append(items, fraudStream()...)
+	}
+	for i := range items {
+		items[i] = []byte(strings.ReplaceAll(string(items[i]), `"claim_id":"`, fmt.Sprintf(`"claim_id":"R%d-`, i/6)))
+	}
+	collect := func(e *env, crashAt int) map[string]string {
+		_, ended := e.run(nil, func(c *Config) {
+			c.BatchSize = 5
+			c.AfterStore = func(batch int) error {
+				if batch == crashAt {
+					return errors.New("simulated crash after the database commit")
+				}
+				return nil
+			}
+		})
+		e.submit("B-R", items...)
+		if crashAt > 0 {
+			if err := <-ended; !errors.Is(err, ErrStopped) {
+				t.Fatalf("first run: %v", err)
+			}
+			stop, _ := e.run(nil, func(c *Config) { c.BatchSize = 5 })
+			defer stop()
+		}
+		e.waitSubmissions(len(items))
+		seen := map[string]string{}
+		for _, f := range flagsOf(t, e, e.count(`SELECT count(*) FROM fraud_flags`)) {
+			content := fmt.Sprintf("%s %s %v %s %s", f.ProviderID, f.Rule, f.ClaimIDs, f.Score, f.Severity)
+			if prev, ok := seen[f.FlagID]; ok && prev != content {
+				t.Errorf("flag %s published with different content:\n%s\n%s", f.FlagID, prev, content)
+			}
+			seen[f.FlagID] = content
+		}
+		return seen
+	}
+	want := collect(setup(t, bundle), 0)
+	got := collect(setup(t, bundle), 3)
+	if len(want) < 16 || fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Errorf("flags after a crash differ from a clean pass (%d vs %d):\n%v\n%v", len(got), len(want), got, want)
+	}
+}
