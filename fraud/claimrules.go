@@ -1,6 +1,7 @@
 package fraud
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -34,8 +35,14 @@ type ClaimResult struct {
 	Hits  []Hit
 }
 
+// noRules is the rule list of a clean claim, shared: it is never appended to in place.
+var noRules = []string{}
+
 // Rules lists the rule ids of the hits.
 func (r ClaimResult) Rules() []string {
+	if len(r.Hits) == 0 {
+		return noRules
+	}
 	out := make([]string, len(r.Hits))
 	for i, h := range r.Hits {
 		out[i] = h.Rule
@@ -69,6 +76,9 @@ func EvaluateClaim(p Params, in ClaimInput) ClaimResult {
 
 // combine is 1 − (1 − base) × Π(1 − weight), rounded to 4 places.
 func combine(hits []Hit, base decimal.Decimal) decimal.Decimal {
+	if len(hits) == 0 && base.IsZero() {
+		return decimal.Zero
+	}
 	one := decimal.NewFromInt(1)
 	rest := one.Sub(base)
 	for _, h := range hits {
@@ -77,15 +87,10 @@ func combine(hits []Hit, base decimal.Decimal) decimal.Decimal {
 	return one.Sub(rest).Round(4)
 }
 
-// others are the history claims of other providers, or of the same provider.
-func (in ClaimInput) others(sameProvider bool) []*Fact {
-	var out []*Fact
-	for _, h := range in.History {
-		if h.Key != in.Claim.Key && (h.Key.ProviderID == in.Claim.Key.ProviderID) == sameProvider {
-			out = append(out, h)
-		}
-	}
-	return out
+// other reports whether h is another claim of another provider (or, sameProvider, of
+// the claim's own provider).
+func (in ClaimInput) other(h *Fact, sameProvider bool) bool {
+	return h.Key != in.Claim.Key && (h.Key.ProviderID == in.Claim.Key.ProviderID) == sameProvider
 }
 
 func afterDeath(_ Params, in ClaimInput) *Hit {
@@ -124,7 +129,10 @@ func overlappingStay(_ Params, in ClaimInput) *Hit {
 	c := in.Claim
 	var found []map[string]any
 	var others []claim.Key
-	for _, o := range in.others(false) {
+	for _, o := range in.History {
+		if !in.other(o, false) {
+			continue
+		}
 		what := overlap(c, o)
 		if what == "" {
 			continue
@@ -163,29 +171,29 @@ func overlap(a, b *Fact) string {
 }
 
 func dailyCap(_ Params, in ClaimInput) *Hit {
-	type key struct {
-		item string
-		day  time.Time
-	}
-	qty := map[key]decimal.Decimal{}
-	lines := map[key][]int{}
-	var order []key
-	for _, l := range in.Claim.Lines {
-		k := key{l.Item, l.Date}
-		if _, seen := qty[k]; !seen {
-			order = append(order, k)
-		}
-		qty[k] = qty[k].Add(l.Qty)
-		lines[k] = append(lines[k], l.No)
-	}
 	var over []map[string]any
-	for _, k := range order {
-		item, ok := in.Catalogue[k.item]
-		if !ok || item.MaxDailyQty == nil || !qty[k].GreaterThan(*item.MaxDailyQty) {
+	lines := in.Claim.Lines
+	for i, l := range lines {
+		item, ok := in.Catalogue[l.Item]
+		if !ok || item.MaxDailyQty == nil || repeatsEarlier(lines, i) {
 			continue
 		}
-		over = append(over, map[string]any{"item_code": k.item, "date": date(k.day), "quantity": qty[k].String(),
-			"max_daily_qty": item.MaxDailyQty.String(), "lines": lines[k]})
+		qty := l.Qty
+		for _, m := range lines[i+1:] {
+			if m.Item == l.Item && m.Date.Equal(l.Date) {
+				qty = qty.Add(m.Qty)
+			}
+		}
+		if qty.GreaterThan(*item.MaxDailyQty) {
+			nos := []int{l.No}
+			for _, m := range lines[i+1:] {
+				if m.Item == l.Item && m.Date.Equal(l.Date) {
+					nos = append(nos, m.No)
+				}
+			}
+			over = append(over, map[string]any{"item_code": l.Item, "date": date(l.Date), "quantity": qty.String(),
+				"max_daily_qty": item.MaxDailyQty.String(), "lines": nos})
+		}
 	}
 	if len(over) == 0 {
 		return nil
@@ -195,44 +203,60 @@ func dailyCap(_ Params, in ClaimInput) *Hit {
 
 func hoursOver24(p Params, in ClaimInput) *Hit {
 	max := p.value(HoursOver24, keyMaxHours)
-	mine := hoursByDate(in.Claim)
 	var over []map[string]any
 	var others []claim.Key
-	named := map[claim.Key]bool{}
-	for _, day := range sortedDays(mine) {
-		total := mine[day]
-		parts := []map[string]any{{"provider_id": in.Claim.Key.ProviderID, "claim_id": in.Claim.Key.ClaimID, "hours": total.String()}}
+	lines := in.Claim.Lines
+	for i, l := range lines {
+		if !l.Hours.IsPositive() || repeatsEarlierTimed(lines, i) {
+			continue // most claims bill no timed item: nothing is built for them
+		}
+		mine := hoursOn(in.Claim, l.Date)
+		total := mine
 		for _, o := range in.History {
-			if o.Key == in.Claim.Key {
-				continue
+			if o.Key != in.Claim.Key {
+				total = total.Add(hoursOn(o, l.Date))
 			}
-			if h := hoursByDate(o)[day]; h.IsPositive() {
-				total = total.Add(h)
+		}
+		if !total.GreaterThan(max) {
+			continue
+		}
+		parts := []map[string]any{{"provider_id": in.Claim.Key.ProviderID, "claim_id": in.Claim.Key.ClaimID, "hours": mine.String()}}
+		for _, o := range in.History {
+			if h := hoursOn(o, l.Date); o.Key != in.Claim.Key && h.IsPositive() {
 				parts = append(parts, map[string]any{"provider_id": o.Key.ProviderID, "claim_id": o.Key.ClaimID, "hours": h.String()})
-				if !named[o.Key] {
-					named[o.Key] = true
+				if !slices.Contains(others, o.Key) {
 					others = append(others, o.Key)
 				}
 			}
 		}
-		if total.GreaterThan(max) {
-			over = append(over, map[string]any{"date": date(day), "hours": total.String(), "max_hours": max.String(), "claims": parts})
-		}
+		over = append(over, map[string]any{"date": date(l.Date), "hours": total.String(), "max_hours": max.String(), "claims": parts})
 	}
 	if len(over) == 0 {
 		return nil
 	}
+	sort.Slice(over, func(i, j int) bool { return over[i]["date"].(string) < over[j]["date"].(string) })
 	return &Hit{Others: others, Evidence: map[string]any{"over_hours": over}}
 }
 
-func hoursByDate(f *Fact) map[time.Time]decimal.Decimal {
-	out := map[time.Time]decimal.Decimal{}
-	for _, l := range f.Lines {
-		if l.Hours.IsPositive() {
-			out[l.Date] = out[l.Date].Add(l.Hours)
+// repeatsEarlierTimed reports whether a timed line earlier in the claim has the same date.
+func repeatsEarlierTimed(lines []LineFact, i int) bool {
+	for j := 0; j < i; j++ {
+		if lines[j].Hours.IsPositive() && lines[j].Date.Equal(lines[i].Date) {
+			return true
 		}
 	}
-	return out
+	return false
+}
+
+// hoursOn is a claim's timed hours on a date.
+func hoursOn(f *Fact, on time.Time) decimal.Decimal {
+	h := decimal.Zero
+	for _, l := range f.Lines {
+		if l.Date.Equal(on) && l.Hours.IsPositive() {
+			h = h.Add(l.Hours)
+		}
+	}
+	return h
 }
 
 func sortedDays[V any](m map[time.Time]V) []time.Time {
@@ -266,47 +290,53 @@ func bedDaysOverStay(_ Params, in ClaimInput) *Hit {
 }
 
 func duplicateCharge(_ Params, in ClaimInput) *Hit {
-	type key struct {
-		item string
-		day  time.Time
-	}
-	billed := map[key][]*Fact{}
-	for _, o := range in.History {
-		if o.Key == in.Claim.Key {
-			continue
-		}
-		seen := map[key]bool{}
-		for _, l := range o.Lines {
-			if k := (key{l.Item, l.Date}); !seen[k] {
-				seen[k] = true
-				billed[k] = append(billed[k], o)
-			}
-		}
-	}
 	var dups []map[string]any
 	var others []claim.Key
 	named := map[claim.Key]bool{}
-	reported := map[key]bool{}
-	for _, l := range in.Claim.Lines {
-		k := key{l.Item, l.Date}
-		if reported[k] || len(billed[k]) == 0 {
-			continue
+	lines := in.Claim.Lines
+	for i, l := range lines {
+		if repeatsEarlier(lines, i) {
+			continue // one report per item and date
 		}
-		reported[k] = true
 		var earlier []map[string]any
-		for _, o := range billed[k] {
+		for _, o := range in.History {
+			if o.Key == in.Claim.Key || !bills(o, l.Item, l.Date) {
+				continue
+			}
 			earlier = append(earlier, map[string]any{"provider_id": o.Key.ProviderID, "claim_id": o.Key.ClaimID})
 			if !named[o.Key] {
 				named[o.Key] = true
 				others = append(others, o.Key)
 			}
 		}
-		dups = append(dups, map[string]any{"item_code": l.Item, "date": date(l.Date), "line": l.No, "billed_by": earlier})
+		if len(earlier) > 0 {
+			dups = append(dups, map[string]any{"item_code": l.Item, "date": date(l.Date), "line": l.No, "billed_by": earlier})
+		}
 	}
 	if len(dups) == 0 {
 		return nil
 	}
 	return &Hit{Others: others, Evidence: map[string]any{"duplicates": dups}}
+}
+
+// repeatsEarlier reports whether lines[i]'s item and date appear on an earlier line.
+func repeatsEarlier(lines []LineFact, i int) bool {
+	for j := 0; j < i; j++ {
+		if lines[j].Item == lines[i].Item && lines[j].Date.Equal(lines[i].Date) {
+			return true
+		}
+	}
+	return false
+}
+
+// bills reports whether a claim bills an item on a date.
+func bills(f *Fact, item string, on time.Time) bool {
+	for _, l := range f.Lines {
+		if l.Item == item && l.Date.Equal(on) {
+			return true
+		}
+	}
+	return false
 }
 
 func splitAdmission(p Params, in ClaimInput) *Hit {
@@ -317,8 +347,8 @@ func splitAdmission(p Params, in ClaimInput) *Hit {
 	maxDays := p.int(SplitAdmission, keyDays)
 	var best *Fact
 	gap := 0
-	for _, o := range in.others(true) {
-		if !o.Inpatient || len(o.PrincipalDx) < 3 || o.PrincipalDx[:3] != c.PrincipalDx[:3] {
+	for _, o := range in.History {
+		if !in.other(o, true) || !o.Inpatient || len(o.PrincipalDx) < 3 || o.PrincipalDx[:3] != c.PrincipalDx[:3] {
 			continue
 		}
 		g := days(o.Discharged, c.Admitted)

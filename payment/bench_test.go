@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"medclaims/claim"
+	"medclaims/fraud"
 	"medclaims/policy"
 	"medclaims/sample"
 )
@@ -30,9 +31,21 @@ var fixture = sync.OnceValues(func() (*policy.Bundle, []claim.Submission) {
 })
 
 // BenchmarkAdjudicate prices synthetic claims of every payment method (decoded beforehand)
-// through the Book, the path both the Kafka consumer and the offline price command take.
+// through the Book, the path both the Kafka consumer and the offline price command take,
+// claim rules included.
 func BenchmarkAdjudicate(b *testing.B) {
 	bundle, subs := fixture()
+	benchBook(b, bundle, subs)
+}
+
+// BenchmarkAdjudicateNoFraud is BenchmarkAdjudicate with every fraud rule switched off:
+// the difference is what the claim rules cost.
+func BenchmarkAdjudicateNoFraud(b *testing.B) {
+	bundle, subs := fixture()
+	benchBook(b, withoutFraud(bundle), subs)
+}
+
+func benchBook(b *testing.B, bundle *policy.Bundle, subs []claim.Submission) {
 	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -41,11 +54,22 @@ func BenchmarkAdjudicate(b *testing.B) {
 		if i%len(subs) == 0 {
 			book = NewBook(NewPolicies(bundle), BundleDirectory{Bundle: bundle}, now)
 		}
-		if eff := book.Process(&subs[i%len(subs)], nil); eff.Result.Status != claim.StatusAdjudicated {
+		if eff := book.Process(&subs[i%len(subs)], nil); eff.Result.Status != claim.StatusAdjudicated && eff.Result.Status != claim.StatusHeld {
 			b.Fatalf("claim %d: %s %v", i, eff.Result.Status, eff.Result.Reasons)
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// withoutFraud is the bundle with every fraud rule switched off.
+func withoutFraud(b *policy.Bundle) *policy.Bundle {
+	off := *b
+	no := false
+	off.Fraud.Rules = map[string]policy.FraudRuleParams{}
+	for _, id := range append(append([]string{}, fraud.ClaimRuleIDs...), fraud.ProviderRuleIDs...) {
+		off.Fraud.Rules[id] = policy.FraudRuleParams{Enabled: &no}
+	}
+	return &off
 }
 
 // BenchmarkAdjudicateOnly measures Adjudicate alone: cost sharing and explanation for one

@@ -40,8 +40,11 @@ func (bk *Book) screen(c *claim.Claim, b *policy.Bundle, m *policy.Member, versi
 	res := fraud.EvaluateClaim(p, fraud.ClaimInput{Claim: &f, History: bk.History[m.ID], Member: m, Catalogue: b.Catalogue})
 	f.Score = res.Score
 	bk.keepFact(&f)
-	return screening{fact: &f, res: res, flags: p.ClaimFlags(&f, res, now),
-		block: &claim.FraudInfo{Score: res.Score.StringFixed(4), Rules: res.Rules()}}
+	score := "0.0000"
+	if !res.Score.IsZero() {
+		score = res.Score.StringFixed(4)
+	}
+	return screening{fact: &f, res: res, flags: p.ClaimFlags(&f, res, now), block: &claim.FraudInfo{Score: score, Rules: res.Rules()}}
 }
 
 // hold applies the holds to an adjudicated result: the claim's own score at hold_score, or
