@@ -88,6 +88,20 @@ func TestErrorsNameFileLineColumn(t *testing.T) {
 			`policy.json:5:14: grouper: no DRG grouper data set "chs-drg-9.9" (available: chs-drg-1.1)`},
 		{"quote error", FileBudgets, func(s string) string { return s + "drg_region,\"150900,2026-04,1\n" },
 			"budgets.csv:5:"},
+		{"unknown fraud rule", FilePolicy, fraudSection(`"rules": {"teleportation": {"weight": "0.5"}}`),
+			`fraud.rules.teleportation: unknown fraud rule "teleportation" (known: after_death, split_admission)`},
+		{"unknown fraud rule key", FilePolicy, fraudSection(`"rules": {"split_admission": {"dayz": 15}}`),
+			`policy.json:71:93: fraud.rules.split_admission.dayz: unknown key (known: enabled, days, weight)`},
+		{"fraud weight above 1", FilePolicy, fraudSection(`"rules": {"after_death": {"weight": "1.5"}}`),
+			`fraud.rules.after_death.weight: ratio 1.5 is outside 0..1`},
+		{"fraud days below 1", FilePolicy, fraudSection(`"rules": {"split_admission": {"days": 0}}`),
+			`fraud.rules.split_admission.days: must be at least 1, got 0`},
+		{"fraud enabled not a boolean", FilePolicy, fraudSection(`"rules": {"after_death": {"enabled": "no"}}`),
+			`fraud.rules.after_death.enabled: must be true or false`},
+		{"hold below flag", FilePolicy, func(s string) string {
+			return strings.Replace(s, `"hold_score": "0.8"`, `"hold_score": "0.4"`, 1)
+		}, `fraud.hold_score: hold_score 0.4 is below flag_score 0.5`},
+		{"unknown fraud key", FilePolicy, fraudSection(`"windows_days": 30`), `fraud.windows_days: unknown key`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,5 +191,15 @@ func FuzzPolicyJSON(f *testing.F) {
 	})
 }
 
-// testOptions name the grouper data set the sample bundle uses.
-var testOptions = Options{Groupers: []string{"chs-drg-1.1"}}
+// testOptions name the grouper data set the sample bundle uses and two fraud rules.
+var testOptions = Options{Groupers: []string{"chs-drg-1.1"}, FraudRules: map[string]map[string]string{
+	"after_death":     {"weight": FraudWeight},
+	"split_admission": {"weight": FraudWeight, "days": FraudInt},
+}}
+
+// fraudSection adds keys to the sample bundle's fraud section.
+func fraudSection(keys string) func(string) string {
+	return func(s string) string {
+		return strings.Replace(s, `"hold_score": "0.8"`, `"hold_score": "0.8", `+keys, 1)
+	}
+}
