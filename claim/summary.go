@@ -18,6 +18,11 @@ type SummaryRow struct {
 type Summary struct {
 	ByStatus, ByMethod []SummaryRow
 	Rejected           []Result
+	// Flagged are the results whose claim rules fired (by claim id); RuleCounts counts them
+	// by rule; Held counts held results.
+	Flagged    []Result
+	RuleCounts map[string]int
+	Held       int
 }
 
 // Summarize totals results (a re-emitted duplicate counts again: it is a result).
@@ -32,9 +37,22 @@ func Summarize(rs []Result) Summary {
 		if r.Status == StatusRejected {
 			s.Rejected = append(s.Rejected, r)
 		}
+		if r.Status == StatusHeld {
+			s.Held++
+		}
+		if r.Fraud != nil && len(r.Fraud.Rules) > 0 {
+			s.Flagged = append(s.Flagged, r)
+			if s.RuleCounts == nil {
+				s.RuleCounts = map[string]int{}
+			}
+			for _, rule := range r.Fraud.Rules {
+				s.RuleCounts[rule]++
+			}
+		}
 	}
 	s.ByStatus, s.ByMethod = sortedRows(byStatus), sortedRows(byMethod)
 	sort.SliceStable(s.Rejected, func(i, j int) bool { return s.Rejected[i].ClaimID < s.Rejected[j].ClaimID })
+	sort.SliceStable(s.Flagged, func(i, j int) bool { return s.Flagged[i].ClaimID < s.Flagged[j].ClaimID })
 	return s
 }
 

@@ -175,7 +175,7 @@ type Book struct {
 	History map[string][]*fraud.Fact
 
 	fraudParams map[*policy.Bundle]fraud.Params
-	groupers map[string]*drg.Grouper
+	groupers    map[string]*drg.Grouper
 }
 
 // grouper returns the bundle's DRG grouper (nil when its data set is missing).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -120,8 +121,8 @@ func demoBatch(ctx context.Context, s *pipeline.Service, out io.Writer, runErr <
 	return got, nil
 }
 
-// printSummary prints counts by status and method, fund and member totals, and every
-// rejection with its reasons.
+// printSummary prints counts by status and method, fund and member totals, the claims
+// the fraud stage flagged, and every rejection with its reasons.
 func printSummary(w io.Writer, s claim.Summary) {
 	table := func(title, key string, rows []claim.SummaryRow) {
 		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
@@ -135,6 +136,21 @@ func printSummary(w io.Writer, s claim.Summary) {
 	}
 	table("\nResults by status (amounts of adjudicated and held claims; a re-emitted duplicate counts again):", "status", s.ByStatus)
 	table("\nAdjudicated by payment method:", "method", s.ByMethod)
+	if len(s.Flagged) > 0 {
+		fmt.Fprintln(w, "\nFraud stage (claim rules):")
+		for _, r := range s.Flagged {
+			held := ""
+			if r.Fraud.Held {
+				held = "  held: provider payment withheld"
+			}
+			fmt.Fprintf(w, "  %-20s %-9s score %s  %s%s\n", r.ClaimID, r.Status, r.Fraud.Score, strings.Join(r.Fraud.Rules, ", "), held)
+		}
+		var byRule []string
+		for _, rule := range sortedKeys(s.RuleCounts) {
+			byRule = append(byRule, fmt.Sprintf("%s %d", rule, s.RuleCounts[rule]))
+		}
+		fmt.Fprintf(w, "  claims flagged by rule: %s; held: %d\n", strings.Join(byRule, ", "), s.Held)
+	}
 	if len(s.Rejected) > 0 {
 		fmt.Fprintln(w, "\nRejections:")
 		for _, r := range s.Rejected {
@@ -145,4 +161,13 @@ func printSummary(w io.Writer, s claim.Summary) {
 			fmt.Fprintf(w, "  %-20s %s\n", r.ClaimID, strings.Join(msgs, " | "))
 		}
 	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

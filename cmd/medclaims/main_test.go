@@ -88,8 +88,8 @@ func TestPriceGolden(t *testing.T) {
 		}
 		t.Fatalf("output has %d lines, golden %d", len(gl), len(wl))
 	}
-	if n := strings.Count(out, "\n"); n != 38 {
-		t.Errorf("%d results, want one per submission (38)", n)
+	if n := strings.Count(out, "\n"); n != 40 {
+		t.Errorf("%d results, want one per submission (40)", n)
 	}
 }
 
@@ -161,9 +161,9 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	}
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
-	for n := 0; n < 38; {
+	for n := 0; n < 40; {
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("%d of 38 submissions processed\n%s", n, serveErr.String())
+			t.Fatalf("%d of 40 submissions processed\n%s", n, serveErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1' OR status <> 'rejected'`)
@@ -230,7 +230,8 @@ func TestDemoExit(t *testing.T) {
 		t.Fatalf("demo: %v\n%s\n%s", err, out, stderr)
 	}
 	for _, want := range []string{"every submission adjudicated", "adjudicated     26", "rejected     11", "voided      1", "provider_banned",
-		"bed_day      2", "capitation      3", "disease      5", "drg      4", "ffs     12"} {
+		"bed_day      2", "capitation      3", "disease      5", "drg      4", "ffs     14", "held      2",
+		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1; held: 2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
