@@ -208,3 +208,21 @@ func TestClaimScore(t *testing.T) {
 		t.Errorf("a clean claim scores %s %v", r.Score, r.Rules())
 	}
 }
+
+// TestFactRoundTrip: a fact reads back as it was stored.
+func TestFactRoundTrip(t *testing.T) {
+	f := stay("H1", "C1", "M1", "2026-03-01", "2026-03-04", "K35.800", line{"NUR09", "2026-03-01", "2", "D7"}, line{"BED01", "2026-03-02", "1", ""})
+	f.DRG, f.Score, f.Emergency = "GB25", d("0.85"), true
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := Fact{Key: f.Key}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := json.Marshal(back)
+	if string(again) != string(b) || back.Lines[0].Hours.String() != "16" || back.Lines[0].Practitioner != "D7" || !back.Admitted.Equal(f.Admitted) {
+		t.Errorf("round trip:\n%s\n%s", b, again)
+	}
+}

@@ -11,7 +11,7 @@ import (
 
 // Fact is what the rules know of one live claim version (FRAUD.md §2.1).
 type Fact struct {
-	Key         claim.Key       `json:"-"`
+	Key         claim.Key
 	Version     int             `json:"version"`
 	MemberID    string          `json:"member_id"`
 	Inpatient   bool            `json:"inpatient"`
@@ -60,6 +60,17 @@ func NewFact(c *claim.Claim, catalogue map[string]policy.Item) Fact {
 		f.Lines[i] = lf
 	}
 	return f
+}
+
+// Less orders facts by claim date, provider and claim id: the order of a member's history.
+func Less(a, b *Fact) bool {
+	if !a.ClaimDate().Equal(b.ClaimDate()) {
+		return a.ClaimDate().Before(b.ClaimDate())
+	}
+	if a.Key.ProviderID != b.Key.ProviderID {
+		return a.Key.ProviderID < b.Key.ProviderID
+	}
+	return a.Key.ClaimID < b.Key.ClaimID
 }
 
 // ClaimDate is the discharge date (outpatient: the service date).

@@ -13,12 +13,12 @@ CREATE TABLE claim_facts (
     status      text NOT NULL,
     score       numeric NOT NULL,
     fingerprint text NOT NULL,
-    fact        jsonb NOT NULL,
+    fact        json NOT NULL,
     submission  json NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (provider_id, claim_id, version)
 );
-ALTER TABLE claim_facts ALTER COLUMN submission SET COMPRESSION lz4;
+ALTER TABLE claim_facts ALTER COLUMN submission SET COMPRESSION lz4, ALTER COLUMN fact SET COMPRESSION lz4;
 CREATE INDEX claim_facts_member ON claim_facts (member_id) WHERE live;
 CREATE INDEX claim_facts_provider ON claim_facts (provider_id, claim_date) WHERE live;
 

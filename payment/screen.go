@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -67,13 +68,20 @@ func (bk *Book) hold(r *claim.Result, sc screening, b *policy.Bundle, p *policy.
 	r.Fraud = sc.block
 }
 
-// keepFact makes f the member's live version of its claim.
+// keepFact makes f the member's live version of its claim. History stays in the order
+// fraud.Less gives (claim date, provider, claim id), the order the store reads it in, so
+// evidence does not depend on where batches begin.
 func (bk *Book) keepFact(f *fraud.Fact) {
 	if bk.History == nil {
 		bk.History = map[string][]*fraud.Fact{}
 	}
 	bk.dropFact(f.MemberID, f.Key)
-	bk.History[f.MemberID] = append(bk.History[f.MemberID], f)
+	h := bk.History[f.MemberID]
+	i := len(h)
+	for i > 0 && fraud.Less(f, h[i-1]) {
+		i--
+	}
+	bk.History[f.MemberID] = slices.Insert(h, i, f)
 }
 
 // dropFact removes a claim's live facts from the member's history (void, replace).

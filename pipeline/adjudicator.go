@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,25 +149,14 @@ func (a *Adjudicator) Handle(ctx context.Context, batch []kafka.Message) (Outcom
 		a.metrics.Results.WithLabelValues(r.status).Inc()
 	}
 	for _, f := range flags {
-		v, err := json.Marshal(f)
+		v, err := json.Marshal(f.Flag)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("encode flag %s: %w", f.FlagID, err)
 		}
-		out.Publish = append(out.Publish, Output{Topic: a.cfg.Topics.FraudFlags, Key: []byte(f.ProviderID), Value: v, Record: flagRecord(batch, f)})
+		out.Publish = append(out.Publish, Output{Topic: a.cfg.Topics.FraudFlags, Key: []byte(f.ProviderID), Value: v, Record: f.record})
 		a.metrics.Flags.WithLabelValues(f.Rule).Inc()
 	}
 	return out, nil
-}
-
-// flagRecord is the index of the record whose claim raised a flag (the batch's last record
-// when not found), so a flag the broker refuses parks that record.
-func flagRecord(batch []kafka.Message, f fraud.Flag) int {
-	for i := len(batch) - 1; i >= 0; i-- {
-		if bytes.Contains(batch[i].Value, []byte(`"`+f.ClaimIDs[0]+`"`)) {
-			return i
-		}
-	}
-	return len(batch) - 1
 }
 
 // encoded is a result ready to publish.
@@ -188,7 +176,13 @@ func encode(r claim.Result, record int) (encoded, error) {
 
 // store prices the batch against the database state in one transaction and returns the
 // result of every decodable submission, in offset order.
-func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []fraud.Flag, error) {
+// recordFlag is a flag to publish and the index of the record whose claim raised it.
+type recordFlag struct {
+	fraud.Flag
+	record int
+}
+
+func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []recordFlag, error) {
 	policies, err := a.currentPolicies(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -200,7 +194,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 		}
 	}
 	var results []encoded
-	var flags []fraud.Flag
+	var flags []recordFlag
 	now := a.cfg.Now()
 	err = a.st.InBatch(ctx, func(tx *store.Batch) error {
 		results = results[:0]
@@ -210,7 +204,16 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 		}
 		book := &payment.Book{Policies: policies, Dir: state.Directory(), Claims: state.Claims, Totals: state.Totals,
 			History: state.History, Now: func() time.Time { return now }}
-		flags = append(flags[:0], state.DoneFlags...)
+		flags = flags[:0]
+		raisedBy := map[claim.Key]int{} // claim → record, for the flags to publish
+		for i, it := range items {
+			if it.sub != nil {
+				raisedBy[it.sub.Key()] = i
+			}
+		}
+		for _, f := range state.DoneFlags {
+			flags = append(flags, recordFlag{f, raisedBy[claim.Key{ProviderID: f.ProviderID, ClaimID: f.ClaimIDs[0]}]})
+		}
 		var outs []store.Outcome
 		for i, it := range items {
 			if it.sub == nil {
@@ -240,7 +243,9 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 			results = append(results, enc)
 		}
 		saved, err := tx.Save(ctx, outs, now)
-		flags = append(flags, saved...)
+		for _, f := range saved {
+			flags = append(flags, recordFlag{f, raisedBy[claim.Key{ProviderID: f.ProviderID, ClaimID: f.ClaimIDs[0]}]})
+		}
 		return err
 	})
 	return results, flags, err

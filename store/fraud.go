@@ -16,7 +16,7 @@ import (
 // Facts reads the members' live claims for the fraud rules.
 func (b *Batch) Facts(ctx context.Context, members []string) (map[string][]*fraud.Fact, error) {
 	rows, err := b.tx.QueryContext(ctx, `SELECT provider_id, claim_id, fact FROM claim_facts WHERE member_id = ANY($1) AND live
-		ORDER BY created_at, provider_id, claim_id`, pq.Array(nonEmpty(members)))
+		ORDER BY claim_date, provider_id COLLATE "C", claim_id COLLATE "C"`, pq.Array(nonEmpty(members))) // the order of fraud.Less
 	if err != nil {
 		return nil, fmt.Errorf("read claim facts: %w", err)
 	}
@@ -86,40 +86,67 @@ func scanFlags[R rowsFunc](rows R, err error) ([]fraud.Flag, error) {
 }
 
 // saveFacts makes the outcomes' facts live (a new version retires the older ones) and
-// retires the facts of voided versions.
+// retires the facts of voided versions, in three statements for the whole batch.
 func (b *Batch) saveFacts(ctx context.Context, outs []Outcome) error {
+	var vp, vc []string
+	var vv []int64
+	var facts []*fraud.Fact
+	var subs [][]byte
 	for _, o := range outs {
 		if r := o.Effect.Voided; r != nil {
-			if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts SET live = false WHERE provider_id = $1 AND claim_id = $2 AND version <= $3`,
-				r.Key.ProviderID, r.Key.ClaimID, r.Version); err != nil {
-				return fmt.Errorf("retire facts of %s/%s: %w", r.Key.ProviderID, r.Key.ClaimID, err)
+			vp, vc, vv = append(vp, r.Key.ProviderID), append(vc, r.Key.ClaimID), append(vv, int64(r.Version))
+		}
+		if f := o.Effect.Fact; f != nil {
+			sub := o.Submission
+			if !json.Valid(sub) {
+				sub = []byte(`null`)
 			}
+			facts, subs = append(facts, f), append(subs, sub)
 		}
-		f := o.Effect.Fact
-		if f == nil {
-			continue
+	}
+	if len(vp) > 0 {
+		if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts f SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
+			WHERE f.provider_id = x.p AND f.claim_id = x.c AND f.version <= x.v AND f.live`, pq.Array(vp), pq.Array(vc), pq.Array(vv)); err != nil {
+			return fmt.Errorf("retire facts of voided claims: %w", err)
 		}
+	}
+	if len(facts) == 0 {
+		return nil
+	}
+	return b.insertFacts(ctx, facts, subs)
+}
+
+func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]byte) error {
+	n := len(facts)
+	prov, cid, mem, status, score, fp, claimDate := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n)
+	ver := make([]int64, n)
+	inp := make([]bool, n)
+	docs := make([][]byte, n)
+	for i, f := range facts {
 		fj, err := json.Marshal(f)
 		if err != nil {
 			return err
 		}
-		if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts SET live = false WHERE provider_id = $1 AND claim_id = $2 AND version <> $3 AND live`,
-			f.Key.ProviderID, f.Key.ClaimID, f.Version); err != nil {
-			return fmt.Errorf("retire older facts of %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
-		}
-		sub := o.Submission
-		if !json.Valid(sub) {
-			sub = []byte(`null`)
-		}
-		if _, err := b.tx.ExecContext(ctx, `
-			INSERT INTO claim_facts (provider_id, claim_id, version, member_id, live, inpatient, claim_date, status, score, fingerprint, fact, submission)
-			VALUES ($1, $2, $3, $4, true, $5, $6, $7, $8::numeric, $9, $10::jsonb, $11::json)
-			ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = true, status = EXCLUDED.status, score = EXCLUDED.score,
-				fact = EXCLUDED.fact, submission = EXCLUDED.submission, claim_date = EXCLUDED.claim_date, fingerprint = EXCLUDED.fingerprint`,
-			f.Key.ProviderID, f.Key.ClaimID, f.Version, f.MemberID, f.Inpatient, f.ClaimDate(), f.Status, f.Score.String(),
-			fraud.Fingerprint(f), fj, sub); err != nil {
-			return fmt.Errorf("save facts of %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
-		}
+		prov[i], cid[i], mem[i], status[i], score[i], fp[i] = f.Key.ProviderID, f.Key.ClaimID, f.MemberID, f.Status, f.Score.String(), fraud.Fingerprint(f)
+		claimDate[i], ver[i], inp[i], docs[i] = f.ClaimDate().Format("2006-01-02"), int64(f.Version), f.Inpatient, fj
+	}
+	if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts f SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
+		WHERE f.provider_id = x.p AND f.claim_id = x.c AND f.version <> x.v AND f.live`, pq.Array(prov), pq.Array(cid), pq.Array(ver)); err != nil {
+		return fmt.Errorf("retire older facts: %w", err)
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO claim_facts (provider_id, claim_id, version, member_id, live, inpatient, claim_date, status, score, fingerprint, fact, submission)
+		SELECT p, c, v, m, true, i, d::date, st, sc::numeric, fp, fa.doc::json, su.doc::json
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[])
+			WITH ORDINALITY AS x(p, c, v, m, i, d, st, sc, fp, n)
+		JOIN json_array_elements($10::json) WITH ORDINALITY AS fa(doc, n) ON fa.n = x.n
+		JOIN json_array_elements($11::json) WITH ORDINALITY AS su(doc, n) ON su.n = x.n
+		ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = true, status = EXCLUDED.status, score = EXCLUDED.score,
+			fact = EXCLUDED.fact, submission = EXCLUDED.submission, claim_date = EXCLUDED.claim_date, fingerprint = EXCLUDED.fingerprint`,
+		pq.Array(prov), pq.Array(cid), pq.Array(ver), pq.Array(mem), pq.Array(inp), pq.Array(claimDate), pq.Array(status), pq.Array(score),
+		pq.Array(fp), jsonArray(docs), jsonArray(subs)); err != nil {
+		return fmt.Errorf("save claim facts: %w", err)
 	}
 	return nil
 }
