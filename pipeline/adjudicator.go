@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -62,10 +61,7 @@ type Adjudicator struct {
 	metrics  *Metrics
 	consumer *Consumer
 
-	mu       sync.Mutex // guards policies, hashes and warned
-	policies payment.Policies
-	hashes   map[string]string
-	warned   time.Time
+	policies *policyCache
 }
 
 // NewAdjudicator builds the consumer; metrics may be nil.
@@ -81,6 +77,7 @@ func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (
 		return nil, err
 	}
 	a.consumer, a.log, a.metrics = c, c.log, c.metrics
+	a.policies = &policyCache{st: st, log: c.log}
 	return a, nil
 }
 
@@ -183,7 +180,7 @@ type recordFlag struct {
 }
 
 func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []recordFlag, error) {
-	policies, err := a.currentPolicies(ctx)
+	policies, err := a.policies.get(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -249,41 +246,4 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 		return err
 	})
 	return results, flags, err
-}
-
-// currentPolicies returns the policy versions, reloading them when the stored set changed.
-// While no version is loaded it warns every 30 seconds: every claim is being rejected.
-func (a *Adjudicator) currentPolicies(ctx context.Context) (payment.Policies, error) {
-	hashes, err := a.st.PolicyHashes(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(hashes) == 0 && time.Since(a.warned) > 30*time.Second {
-		a.warned = time.Now()
-		a.log.Warn("NO POLICY VERSION IS LOADED: every claim is rejected no_policy_in_force until a bundle is loaded (medclaims load DIR)")
-	}
-	if a.hashes != nil && equalMaps(hashes, a.hashes) {
-		return a.policies, nil
-	}
-	bs, err := a.st.Policies(ctx, payment.PolicyOptions())
-	if err != nil {
-		return nil, err
-	}
-	a.policies, a.hashes = payment.NewPolicies(bs...), hashes
-	a.log.Info("policy versions loaded", "versions", len(bs))
-	return a.policies, nil
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,4 +201,156 @@ func TestFlagsSurviveRedelivery(t *testing.T) {
 	if len(want) < 16 || fmt.Sprint(want) != fmt.Sprint(got) {
 		t.Errorf("flags after a crash differ from a clean pass (%d vs %d):\n%v\n%v", len(got), len(want), got, want)
 	}
+}
+
+// scoring runs the adjudicator and the scoring consumer together.
+func (e *env) scoring() (stop func()) {
+	stopA, _ := e.run(nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	s, err := NewScorer(ScorerConfig{Brokers: e.broker.Addrs, Topics: e.topics, BatchWait: 10 * time.Millisecond, Now: testNow}, e.st, nil, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	return func() { cancel(); <-done; stopA() }
+}
+
+// TestCensusSuspendsProvider: a provider whose midnight census exceeds its beds gets a
+// census_over_beds flag; at hold_score it is under payment suspension and its next claim
+// is held provider_suspended_payment; a clean provider in the same stream is not.
+func TestCensusSuspendsProvider(t *testing.T) {
+	bundle, err := sample.SyntheticBundle(40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, bundle)
+	stop := e.scoring()
+	defer stop()
+	var items [][]byte
+	for i := range 21 { // H1002 has 20 beds; the stays differ in length, so they are not clones or a group
+		items = append(items, inpatient(fmt.Sprintf("WARD-%02d", i), "H1002", sample.SyntheticMember(i+1), "2026-03-01",
+			fmt.Sprintf("2026-03-%02d", 5+i%10)))
+	}
+	items = append(items, outpatient("OTHER-1", "H2001", sample.SyntheticMember(30), "2026-03-03"))
+	e.submit("B-WARD", items...)
+	e.waitSubmissions(len(items))
+	deadline := time.Now().Add(30 * time.Second)
+	for e.count(`SELECT count(*) FROM provider_fraud WHERE provider_id = 'H1002' AND payment_suspended`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("H1002 was not put under payment suspension")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var census *fraud.Flag
+	for _, f := range flagsOf(t, e, e.count(`SELECT count(*) FROM fraud_flags`)) {
+		if f.Rule == fraud.CensusOverBeds {
+			census = &f
+		}
+	}
+	if census == nil {
+		t.Fatal("no census_over_beds flag on fraud.flags")
+	}
+	ev, _ := json.Marshal(census.Evidence)
+	if census.ProviderID != "H1002" || census.Level != "provider" || !strings.Contains(string(ev), `"beds":20`) ||
+		!strings.Contains(string(ev), `"peak_census":21`) || len(census.ClaimIDs) != 21 {
+		t.Errorf("census flag %+v %s", census, ev)
+	}
+	e.submit("B-NEXT", outpatient("NEXT-1", "H1002", sample.SyntheticMember(35), "2026-04-01"),
+		outpatient("OTHER-2", "H2001", sample.SyntheticMember(36), "2026-04-01"))
+	e.waitSubmissions(len(items) + 2)
+	byID := map[string]claim.Result{}
+	for _, r := range results(t, e.readAll(e.topics.Adjudicated, len(items)+2)) {
+		byID[r.ClaimID] = r
+	}
+	if r := byID["NEXT-1"]; r.Status != claim.StatusHeld || !r.HasReason(claim.ReasonProviderSuspendedPayment) || !r.Fraud.Held {
+		t.Errorf("the suspended provider's next claim: %s %v", r.Status, r.Reasons)
+	}
+	for _, id := range []string{"OTHER-1", "OTHER-2"} {
+		if r := byID[id]; r.Status != claim.StatusAdjudicated {
+			t.Errorf("%s of a clean provider: %s %v", id, r.Status, r.Reasons)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM provider_fraud WHERE payment_suspended`); n != 1 {
+		t.Errorf("%d providers suspended, want 1", n)
+	}
+}
+
+// TestScorerSurvivesRedelivery: the scoring consumer stopped after a database commit and
+// before its offset commit, restarted, leaves the same flags and scores as a clean pass.
+func TestScorerSurvivesRedelivery(t *testing.T) {
+	bundle, err := sample.SyntheticBundle(40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items [][]byte
+	for i := range 24 {
+		items = append(items, inpatient(fmt.Sprintf("W-%02d", i), "H1002", sample.SyntheticMember(i+1), "2026-03-01", fmt.Sprintf("2026-03-%02d", 5+i%10)))
+	}
+	pass := func(crashAt int) string {
+		e := setup(t, bundle)
+		e.submit("B-S", items...)
+		stopA, _ := e.run(nil, nil)
+		defer stopA()
+		e.waitSubmissions(len(items))
+		run := func(hook func(int) error) (func(), <-chan error) {
+			ctx, cancel := context.WithCancel(context.Background())
+			s, err := NewScorer(ScorerConfig{Brokers: e.broker.Addrs, Topics: e.topics, BatchSize: 3, BatchWait: 5 * time.Millisecond,
+				Now: testNow, AfterStore: hook}, e.st, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- s.Run(ctx) }()
+			return cancel, done
+		}
+		if crashAt > 0 {
+			_, ended := run(func(b int) error {
+				if b == crashAt {
+					return errors.New("simulated crash")
+				}
+				return nil
+			})
+			if err := <-ended; !errors.Is(err, ErrStopped) {
+				t.Fatalf("scorer: %v", err)
+			}
+		}
+		cancel, done := run(nil)
+		deadline := time.Now().Add(30 * time.Second)
+		for e.count(`SELECT count(*) FROM provider_fraud WHERE provider_id = 'H1002' AND payment_suspended`) == 0 || !settled(e) {
+			if time.Now().After(deadline) {
+				t.Fatal("scoring did not settle")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		cancel()
+		<-done
+		var b strings.Builder
+		rows, _ := e.st.DB().Query(`SELECT flag_id, rule, claim_ids::text, score::text FROM fraud_flags ORDER BY flag_id`)
+		for rows.Next() {
+			var id, rule, ids, score string
+			rows.Scan(&id, &rule, &ids, &score)
+			fmt.Fprintf(&b, "%s %s %s %s\n", id, rule, ids, score)
+		}
+		rows.Close()
+		rows, _ = e.st.DB().Query(`SELECT provider_id, score::text, rules::text, payment_suspended FROM provider_fraud ORDER BY provider_id`)
+		for rows.Next() {
+			var id, score, rules string
+			var susp bool
+			rows.Scan(&id, &score, &rules, &susp)
+			fmt.Fprintf(&b, "%s %s %s %t\n", id, score, rules, susp)
+		}
+		rows.Close()
+		return b.String()
+	}
+	want, got := pass(0), pass(2)
+	if want != got || !strings.Contains(want, "census_over_beds") {
+		t.Errorf("after a scorer crash:\n%s\nclean pass:\n%s", got, want)
+	}
+}
+
+// settled reports whether the scorer has seen the last result: H1002's score covers every
+// claim stored.
+func settled(e *env) bool {
+	return e.count(`SELECT count(*) FROM fraud_flags WHERE rule = 'census_over_beds' AND cardinality(claim_ids) = 24`) == 1
 }

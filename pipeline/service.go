@@ -54,6 +54,7 @@ type Service struct {
 
 	log         *slog.Logger
 	adjudicator *Adjudicator
+	scorer      *Scorer
 }
 
 // StartService connects everything: the broker (starting the embedded one when no brokers
@@ -90,6 +91,11 @@ func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Se
 		return nil, err
 	}
 	s.adjudicator = a
+	if s.scorer, err = NewScorer(ScorerConfig{Brokers: s.Brokers, Topics: s.Topics, StallAfter: cfg.StallAfter, Now: cfg.Now},
+		st, log, a.metrics); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -103,13 +109,21 @@ func (s *Service) Close() {
 	}
 }
 
-// Run runs the consumers until ctx ends. It warns loudly at start when no policy version
-// is loaded, since every claim is then rejected.
+// Run runs the consumers (adjudication and provider scoring) until ctx ends or one fails.
+// It warns loudly at start when no policy version is loaded, since every claim is then
+// rejected.
 func (s *Service) Run(ctx context.Context) error {
 	if v, err := s.Store.PolicyHashes(ctx); err == nil && len(v) == 0 {
 		s.log.Warn("NO POLICY VERSION IS LOADED: every claim will be rejected no_policy_in_force; load a bundle with: medclaims load DIR")
 	}
-	return s.adjudicator.Run(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	go func() { errc <- s.adjudicator.Run(ctx) }()
+	go func() { errc <- s.scorer.Run(ctx) }()
+	first := <-errc
+	cancel()
+	return errors.Join(first, <-errc)
 }
 
 // Health is what /healthz reports.
@@ -138,7 +152,7 @@ func (s *Service) Health(ctx context.Context) Health {
 	if err := brokerReachable(ctx, s.Brokers, s.Topics.Submitted); err != nil {
 		h.OK, h.Broker = false, err.Error()
 	}
-	if h.Stalled = s.adjudicator.Stalled(); len(h.Stalled) > 0 {
+	if h.Stalled = append(s.adjudicator.Stalled(), s.scorer.Stalled()...); len(h.Stalled) > 0 {
 		h.OK = false
 	}
 	return h

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lib/pq"
+
+	"medclaims/fraud"
+	"medclaims/policy"
+)
+
+// Scoring is one micro-batch of the provider scoring consumer in a transaction.
+type Scoring struct{ tx *Batch }
+
+// InScoring runs fn in one transaction.
+func (s *Store) InScoring(ctx context.Context, fn func(*Scoring) error) error {
+	return s.InBatch(ctx, func(b *Batch) error { return fn(&Scoring{tx: b}) })
+}
+
+// PeerGroups returns the providers of the given providers' peer groups (same level and
+// region), the given ones included.
+func (s *Scoring) PeerGroups(ctx context.Context, ids []string) (map[string]*policy.Provider, error) {
+	var rows []providerRow
+	if err := s.tx.tx.SelectContext(ctx, &rows, `SELECT `+providerCols+` FROM providers WHERE (level, region) IN
+		(SELECT level, region FROM providers WHERE provider_id = ANY($1)) ORDER BY provider_id`, pq.Array(nonEmpty(ids))); err != nil {
+		return nil, fmt.Errorf("read peer groups: %w", err)
+	}
+	out := make(map[string]*policy.Provider, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.provider()
+	}
+	return out, nil
+}
+
+// LiveFacts reads the live claims of the providers whose claim dates lie within windowDays
+// of the earliest of their latest claim dates (enough for each provider's own window and
+// the group's).
+func (s *Scoring) LiveFacts(ctx context.Context, ids []string, windowDays int) (map[string][]*fraud.Fact, error) {
+	rows, err := s.tx.tx.QueryContext(ctx, `
+		WITH latest AS (SELECT min(d) AS d FROM (SELECT max(claim_date) AS d FROM claim_facts WHERE live AND provider_id = ANY($1) GROUP BY provider_id) x)
+		SELECT f.provider_id, f.claim_id, f.fact FROM claim_facts f, latest
+		WHERE f.live AND f.provider_id = ANY($1) AND f.claim_date > latest.d - $2::int
+		ORDER BY f.claim_date, f.provider_id COLLATE "C", f.claim_id COLLATE "C"`, pq.Array(nonEmpty(ids)), windowDays)
+	if err != nil {
+		return nil, fmt.Errorf("read providers' live claims: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]*fraud.Fact{}
+	for rows.Next() {
+		f := &fraud.Fact{}
+		var raw []byte
+		if err := rows.Scan(&f.Key.ProviderID, &f.Key.ClaimID, &raw); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, f); err != nil {
+			return nil, fmt.Errorf("claim facts %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
+		}
+		out[f.Key.ProviderID] = append(out[f.Key.ProviderID], f)
+	}
+	return out, rows.Err()
+}
+
+// ProviderScore is a provider's fraud state as the scoring consumer leaves it.
+type ProviderScore struct {
+	ProviderID       string
+	Score            string
+	Rules            []string
+	FlaggedShare     string
+	PaymentSuspended bool
+	SuspendedAt      *time.Time
+	UpdatedAt        time.Time
+}
+
+// SaveScore records a provider's score; a score at holdScore suspends its payment, and a
+// suspension stands until a decision lifts it (never by a lower score).
+func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore, suspend bool) error {
+	if _, err := s.tx.tx.ExecContext(ctx, `
+		INSERT INTO provider_fraud (provider_id, score, rules, flagged_share, payment_suspended, suspended_at, updated_at)
+		VALUES ($1, $2::numeric, $3, $4::numeric, $5, CASE WHEN $5 THEN $6::timestamptz END, $6)
+		ON CONFLICT (provider_id) DO UPDATE SET score = EXCLUDED.score, rules = EXCLUDED.rules, flagged_share = EXCLUDED.flagged_share,
+			payment_suspended = provider_fraud.payment_suspended OR EXCLUDED.payment_suspended,
+			suspended_at = COALESCE(provider_fraud.suspended_at, EXCLUDED.suspended_at), updated_at = EXCLUDED.updated_at`,
+		p.ProviderID, p.Score, pq.Array(p.Rules), p.FlaggedShare, suspend, p.UpdatedAt); err != nil {
+		return fmt.Errorf("save score of %s: %w", p.ProviderID, err)
+	}
+	return nil
+}
+
+// SaveFlags upserts flags (see Batch.SaveFlags).
+func (s *Scoring) SaveFlags(ctx context.Context, flags []fraud.Flag) ([]fraud.Flag, error) {
+	return s.tx.SaveFlags(ctx, flags)
+}
+
+// ProviderScores lists every provider with its fraud state (no row: score 0).
+func (s *Store) ProviderScores(ctx context.Context) ([]ProviderScore, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT p.provider_id, COALESCE(f.score::text, '0'), COALESCE(f.rules, '{}'),
+		COALESCE(f.flagged_share::text, '0'), COALESCE(f.payment_suspended, false), f.suspended_at, COALESCE(f.updated_at, p.updated_at)
+		FROM providers p LEFT JOIN provider_fraud f USING (provider_id) ORDER BY COALESCE(f.score, 0) DESC, p.provider_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read provider scores: %w", err)
+	}
+	defer rows.Close()
+	var out []ProviderScore
+	for rows.Next() {
+		var p ProviderScore
+		var rules pq.StringArray
+		if err := rows.Scan(&p.ProviderID, &p.Score, &rules, &p.FlaggedShare, &p.PaymentSuspended, &p.SuspendedAt, &p.UpdatedAt); err != nil {
+			return nil, err
+		}
+		p.Rules = rules
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
