@@ -73,10 +73,10 @@ func (s *Scorer) Run(ctx context.Context) error { return s.consumer.Run(ctx) }
 func (s *Scorer) Stalled() []Stall { return s.consumer.Stalled() }
 
 type resultIDs struct {
-	ProviderID string `json:"provider_id"`
-	ClaimID    string `json:"claim_id"`
-	BatchID    string `json:"batch_id"`
-	Status     string `json:"status"`
+	ProviderID string    `json:"provider_id"`
+	ClaimID    string    `json:"claim_id"`
+	BatchID    string    `json:"batch_id"`
+	Status     string    `json:"status"`
 	Fraud      *struct{} `json:"fraud"`
 }
 

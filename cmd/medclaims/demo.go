@@ -72,6 +72,7 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	}
 	fmt.Fprintln(std.out, "4. every submission adjudicated, stored and published")
 	printSummary(std.out, claim.Summarize(got))
+	printProviders(ctx, std.out, s.Store)
 	if *exit {
 		stopRun()
 		return <-runErr
@@ -170,4 +171,43 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// printProviders waits briefly for the scoring consumer to score the batch's providers,
+// then prints the providers with a score and any payment suspension.
+func printProviders(ctx context.Context, w io.Writer, st *store.Store) {
+	deadline := time.Now().Add(10 * time.Second)
+	var scores []store.ProviderScore
+	prev := ""
+	for time.Now().Before(deadline) && ctx.Err() == nil { // until the scores stop changing
+		var err error
+		if scores, err = st.ProviderScores(ctx); err == nil && scored(scores) {
+			if now := fmt.Sprint(scores); now == prev {
+				break
+			} else {
+				prev = now
+			}
+		}
+		time.Sleep(700 * time.Millisecond)
+	}
+	fmt.Fprintln(w, "\nProvider scores (scoring consumer):")
+	suspended := 0
+	for _, p := range scores {
+		if p.PaymentSuspended {
+			suspended++
+			fmt.Fprintf(w, "  %-8s score %s  SUSPENDED (%s)\n", p.ProviderID, p.Score, strings.Join(p.Rules, ", "))
+		} else if p.Score != "0" {
+			fmt.Fprintf(w, "  %-8s score %s  (share of flagged claims %s)\n", p.ProviderID, p.Score, p.FlaggedShare)
+		}
+	}
+	fmt.Fprintf(w, "  providers under payment suspension: %d\n", suspended)
+}
+
+func scored(scores []store.ProviderScore) bool {
+	for _, p := range scores {
+		if p.Score != "0" {
+			return true
+		}
+	}
+	return false
 }

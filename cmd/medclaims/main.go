@@ -28,7 +28,7 @@ Commands:
                        bundle, a sample batch, then a summary; keeps serving until interrupted
                        (--exit stops after the summary)
   serve [--broker-addr HOST:PORT]
-                       adjudication consumer + HTTP (/healthz, /metrics); embedded broker when
+                       adjudication and provider-scoring consumers + HTTP (/healthz, /metrics); embedded broker when
                        KAFKA_BROKERS is unset (a busy --broker-addr is an error)
   broker               the embedded Kafka-protocol broker alone (--addr, --partitions)
   migrate              apply database migrations
@@ -42,6 +42,8 @@ Commands:
   bench [--claims N] [--members N] [--batch-size N] [--rate N]
                        synthetic load: end-to-end claims/s with p50/p99 latency, and pure
                        adjudication claims/s
+  fraud providers      each provider's fraud score, the provider rules firing, and whether its
+                       payment is suspended (暂停拨付)
   dlq [--follow] [--json]
                        print the records parked on claims.dlq: error, stage, source topic,
                        partition and offset, batch id, claim, value
@@ -147,6 +149,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdDRG(ctx, rest, std)
 	case "dlq":
 		return cmdDLQ(ctx, rest, std)
+	case "fraud":
+		return cmdFraud(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
