@@ -35,8 +35,11 @@ CREATE TABLE fraud_flags (
     status      text NOT NULL CHECK (status IN ('open', 'in_case', 'dismissed', 'confirmed')),
     evidence    jsonb NOT NULL,
     created_at  timestamptz NOT NULL,
-    updated_at  timestamptz NOT NULL
+    updated_at  timestamptz NOT NULL,
+    -- provider flags wait here until the scoring evaluator has published them (an outbox)
+    published   boolean NOT NULL DEFAULT true
 );
+CREATE INDEX fraud_flags_unpublished ON fraud_flags (flag_id) WHERE NOT published;
 CREATE INDEX fraud_flags_provider ON fraud_flags (provider_id, status);
 CREATE INDEX fraud_flags_claim ON fraud_flags (provider_id, (claim_ids[1])) WHERE level = 'claim';
 
@@ -52,7 +55,15 @@ CREATE TABLE provider_fraud (
     updated_at        timestamptz NOT NULL
 );
 
+-- Providers whose results arrived since their last evaluation: the scoring consumer marks
+-- them, the evaluator re-scores them (and their peer groups) about once a second.
+CREATE TABLE fraud_dirty (
+    provider_id text PRIMARY KEY,
+    touched_at  timestamptz NOT NULL
+);
+
 -- +goose Down
+DROP TABLE fraud_dirty;
 DROP TABLE provider_fraud;
 DROP TABLE fraud_flags;
 DROP TABLE claim_facts;

@@ -1,12 +1,15 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -42,6 +45,10 @@ type Scorer struct {
 	metrics  *Metrics
 	consumer *Consumer
 	policies *policyCache
+	wake     chan struct{}
+
+	mu      sync.Mutex
+	failing *Stall // the evaluator's failure, while it lasts
 }
 
 // NewScorer builds the scoring consumer; metrics may be nil.
@@ -55,7 +62,15 @@ func NewScorer(cfg ScorerConfig, st *store.Store, log *slog.Logger, m *Metrics) 
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Scorer{cfg: cfg, st: st}
+	// BatchWait is also the evaluator's period: a flag follows the result that completes a
+	// pattern within about a second.
+	if cfg.BatchWait == 0 {
+		cfg.BatchWait = time.Second
+	}
+	if cfg.StallAfter == 0 {
+		cfg.StallAfter = 30 * time.Second
+	}
+	s := &Scorer{cfg: cfg, st: st, wake: make(chan struct{}, 1)}
 	c, err := NewConsumer(ConsumerConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Adjudicated, GroupID: cfg.GroupID, DLQ: cfg.Topics.DLQ,
 		BatchSize: cfg.BatchSize, BatchWait: cfg.BatchWait, StallAfter: cfg.StallAfter, AfterStore: cfg.AfterStore}, s, log, m)
 	if err != nil {
@@ -66,11 +81,29 @@ func NewScorer(cfg ScorerConfig, st *store.Store, log *slog.Logger, m *Metrics) 
 	return s, nil
 }
 
-// Run consumes until ctx ends.
-func (s *Scorer) Run(ctx context.Context) error { return s.consumer.Run(ctx) }
+// Run consumes and evaluates until ctx ends.
+func (s *Scorer) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); s.evaluate(ctx) }()
+	err := s.consumer.Run(ctx)
+	cancel()
+	<-done
+	return err
+}
 
-// Stalled lists the partitions that have been retrying for too long.
-func (s *Scorer) Stalled() []Stall { return s.consumer.Stalled() }
+// Stalled lists the partitions that have been retrying for too long, and the evaluator
+// while it has been failing for as long.
+func (s *Scorer) Stalled() []Stall {
+	out := s.consumer.Stalled()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if f := s.failing; f != nil && time.Since(f.Since) >= s.cfg.StallAfter {
+		out = append(out, *f)
+	}
+	return out
+}
 
 type resultIDs struct {
 	ProviderID string    `json:"provider_id"`
@@ -89,60 +122,123 @@ func (s *Scorer) Describe(m kafka.Message) Described {
 	return Described{BatchID: r.BatchID, Subject: "result " + r.ProviderID + "/" + r.ClaimID}
 }
 
-// Handle re-scores the providers the batch's results touch.
+// Handle marks the providers the batch's results touch for evaluation; the evaluator
+// re-scores them about once a second, however many partitions deliver results.
 func (s *Scorer) Handle(ctx context.Context, batch []kafka.Message) (Outcome, error) {
 	var out Outcome
-	touched := map[string]int{} // provider → last record that touched it
+	touched := map[string]bool{}
 	for i, m := range batch {
-		var r resultIDs
-		if err := json.Unmarshal(m.Value, &r); err != nil || r.ProviderID == "" {
-			out.Park = append(out.Park, Parked{Record: i, Stage: StageDecode, Err: fmt.Errorf("not an adjudication result: %v", err)})
+		// Results begin with their ids and status: read those without decoding the whole
+		// result (its explanation is most of it).
+		provider, status := stringField(m.Value, "provider_id"), stringField(m.Value, "status")
+		if provider == "" || status == "" {
+			out.Park = append(out.Park, Parked{Record: i, Stage: StageDecode, Err: errors.New("not an adjudication result: no provider_id or status")})
 			continue
 		}
-		if r.Status != claim.StatusRejected || r.Fraud != nil { // a rejection changes no live claim, but member_deceased's
-			touched[r.ProviderID] = i
+		if status != claim.StatusRejected || bytes.Contains(m.Value, []byte(`"fraud":{`)) { // member_deceased's rejection is live
+			touched[provider] = true
 		}
 	}
 	if len(touched) == 0 {
 		return out, nil
 	}
-	policies, err := s.policies.get(ctx)
-	if err != nil {
-		return Outcome{}, err
-	}
-	if len(policies) == 0 {
-		return out, nil // nothing is priced without a policy: nothing to score
-	}
-	params := fraud.NewParams(policies[len(policies)-1].Fraud)
-	flags, err := s.score(ctx, params, touched)
-	if err != nil {
-		return Outcome{}, err
-	}
-	for _, f := range flags {
-		v, err := json.Marshal(f.Flag)
-		if err != nil {
-			return Outcome{}, err
-		}
-		out.Publish = append(out.Publish, Output{Topic: s.cfg.Topics.FraudFlags, Key: []byte(f.ProviderID), Value: v, Record: f.record})
-		s.metrics.Flags.WithLabelValues(f.Rule).Inc()
-	}
-	return out, nil
-}
-
-// score evaluates the touched providers' peer groups in one transaction.
-func (s *Scorer) score(ctx context.Context, params fraud.Params, touched map[string]int) ([]recordFlag, error) {
 	ids := make([]string, 0, len(touched))
 	for id := range touched {
 		ids = append(ids, id)
 	}
-	last := 0
-	for _, i := range touched {
-		last = max(last, i)
+	sort.Strings(ids)
+	if err := s.st.MarkDirty(ctx, ids, s.cfg.Now()); err != nil {
+		return Outcome{}, err
 	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return out, nil
+}
+
+// evaluate runs until ctx ends: every second (or when woken) it re-scores the marked
+// providers and publishes the flags waiting in the outbox.
+func (s *Scorer) evaluate(ctx context.Context) {
+	p := NewProducer(s.cfg.Brokers, s.cfg.Topics.FraudFlags)
+	defer p.Close()
+	for {
+		start := time.Now()
+		err := s.evaluateOnce(ctx)
+		if err == nil {
+			err = s.publishFlags(ctx, p)
+		}
+		s.noteEvaluation(err)
+		// Evaluations read the peer groups' windows: wait at least BatchWait, and four
+		// times as long as the last one took, so scoring keeps to about a fifth of a core.
+		pause := max(s.cfg.BatchWait, 4*time.Since(start))
+		if !sleep(ctx, pause) {
+			return
+		}
+		select { // new results marked providers (a mark during the pause is buffered), or a retry is due
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+func (s *Scorer) evaluateOnce(ctx context.Context) error {
+	policies, err := s.policies.get(ctx)
+	if err != nil || len(policies) == 0 {
+		return err // nothing is priced without a policy: nothing to score
+	}
+	return s.score(ctx, fraud.NewParams(policies[len(policies)-1].Fraud))
+}
+
+// publishFlags publishes the outbox: flags saved but not yet published.
+func (s *Scorer) publishFlags(ctx context.Context, p *Producer) error {
+	flags, err := s.st.UnpublishedFlags(ctx)
+	if err != nil || len(flags) == 0 {
+		return err
+	}
+	msgs := make([]kafka.Message, len(flags))
+	for i, f := range flags {
+		v, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		msgs[i] = kafka.Message{Key: []byte(f.ProviderID), Value: v}
+	}
+	if err := p.Write(ctx, msgs...); err != nil {
+		return fmt.Errorf("publish provider flags: %w", err)
+	}
+	for _, f := range flags {
+		s.metrics.Flags.WithLabelValues(f.Rule).Inc()
+	}
+	return s.st.MarkPublished(ctx, flags)
+}
+
+// noteEvaluation logs a failed evaluation and reports it as a stall once it has lasted.
+func (s *Scorer) noteEvaluation(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err == nil {
+		s.failing = nil
+		return
+	}
+	if s.failing == nil {
+		s.failing = &Stall{Topic: s.cfg.Topics.Adjudicated, Partition: -1, Step: "provider scoring", Since: time.Now()}
+	}
+	s.failing.Attempts++
+	s.failing.Error = err.Error()
+	s.log.Error("provider scoring failed; the marked providers wait for the next attempt", "attempt", s.failing.Attempts, "error", err)
+}
+
+// score evaluates the marked providers' peer groups in one transaction.
+func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
 	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
-	var out []recordFlag
-	err := s.st.InScoring(ctx, func(tx *store.Scoring) error {
-		out = out[:0]
+	return s.st.InScoring(ctx, func(tx *store.Scoring) error {
+		ids, err := tx.TakeDirty(ctx)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
 		providers, err := tx.PeerGroups(ctx, ids)
 		if err != nil {
 			return err
@@ -151,7 +247,7 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params, touched map[str
 		for id := range providers {
 			all = append(all, id)
 		}
-		sort.Strings(all) // a fixed order: two scorers lock rows alike
+		sort.Strings(all) // a fixed order: two evaluators lock rows alike
 		facts, err := tx.LiveFacts(ctx, all, params.WindowDays)
 		if err != nil {
 			return err
@@ -172,17 +268,8 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params, touched map[str
 			flags = append(flags, params.ProviderFlags(id, res, now)...)
 		}
 		sort.Slice(flags, func(i, j int) bool { return flags[i].FlagID < flags[j].FlagID })
-		saved, err := tx.SaveFlags(ctx, flags)
-		for _, f := range saved {
-			rec, ok := touched[f.ProviderID]
-			if !ok {
-				rec = last // a peer's flag: the batch's last touching record
-			}
-			out = append(out, recordFlag{f, rec})
-		}
-		return err
+		return tx.SaveProviderFlags(ctx, flags)
 	})
-	return out, err
 }
 
 func groupKey(p *policy.Provider) string { return strconv.Itoa(p.Level) + "/" + p.Region }

@@ -115,3 +115,58 @@ func (s *Store) ProviderScores(ctx context.Context) ([]ProviderScore, error) {
 	}
 	return out, rows.Err()
 }
+
+// MarkDirty records that results of these providers arrived (idempotent).
+func (s *Store) MarkDirty(ctx context.Context, ids []string, at time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO fraud_dirty (provider_id, touched_at) SELECT unnest($1::text[]), $2
+		ON CONFLICT (provider_id) DO UPDATE SET touched_at = EXCLUDED.touched_at`, pq.Array(nonEmpty(ids)), at); err != nil {
+		return fmt.Errorf("mark providers for scoring: %w", err)
+	}
+	return nil
+}
+
+// TakeDirty removes and returns the providers waiting for evaluation (rows another
+// evaluator holds are skipped); the removal commits with the evaluation.
+func (s *Scoring) TakeDirty(ctx context.Context) ([]string, error) {
+	var ids []string
+	if err := s.tx.tx.SelectContext(ctx, &ids, `DELETE FROM fraud_dirty WHERE provider_id IN
+		(SELECT provider_id FROM fraud_dirty ORDER BY provider_id FOR UPDATE SKIP LOCKED) RETURNING provider_id`); err != nil {
+		return nil, fmt.Errorf("take providers to score: %w", err)
+	}
+	return ids, nil
+}
+
+// SaveProviderFlags upserts provider flags as not yet published (the outbox).
+func (s *Scoring) SaveProviderFlags(ctx context.Context, flags []fraud.Flag) error {
+	saved, err := s.tx.SaveFlags(ctx, flags)
+	if err != nil || len(saved) == 0 {
+		return err
+	}
+	ids := make([]string, len(saved))
+	for i, f := range saved {
+		ids[i] = f.FlagID
+	}
+	if _, err := s.tx.tx.ExecContext(ctx, `UPDATE fraud_flags SET published = false WHERE flag_id = ANY($1)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("queue flags: %w", err)
+	}
+	return nil
+}
+
+// UnpublishedFlags lists the flags waiting to be published.
+func (s *Store) UnpublishedFlags(ctx context.Context) ([]fraud.Flag, error) {
+	return scanFlags(s.db.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE NOT f.published ORDER BY f.flag_id`))
+}
+
+// MarkPublished records that these versions of the flags were published (a flag updated
+// since stays queued).
+func (s *Store) MarkPublished(ctx context.Context, flags []fraud.Flag) error {
+	ids, at := make([]string, len(flags)), make([]string, len(flags))
+	for i, f := range flags {
+		ids[i], at[i] = f.FlagID, f.UpdatedAt.UTC().Format(time.RFC3339Nano)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE fraud_flags f SET published = true FROM unnest($1::text[], $2::timestamptz[]) AS x(id, at)
+		WHERE f.flag_id = x.id AND f.updated_at = x.at`, pq.Array(ids), pq.Array(at)); err != nil {
+		return fmt.Errorf("mark flags published: %w", err)
+	}
+	return nil
+}
