@@ -134,3 +134,14 @@ func (p Params) Weight(id string) decimal.Decimal { return p.rules[id].values[ke
 func (p Params) value(id, key string) decimal.Decimal { return p.rules[id].values[key] }
 
 func (p Params) int(id, key string) int { return int(p.rules[id].values[key].IntPart()) }
+
+// AllOff is a fraud section that switches every rule off: pricing as it was before the
+// fraud stage, to compare with.
+func AllOff() policy.FraudParams {
+	no := false
+	p := policy.FraudParams{Rules: map[string]policy.FraudRuleParams{}}
+	for _, id := range append(append([]string{}, ClaimRuleIDs...), ProviderRuleIDs...) {
+		p.Rules[id] = policy.FraudRuleParams{Enabled: &no}
+	}
+	return p
+}

@@ -1,6 +1,8 @@
 package fraud
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,7 +65,7 @@ func costPerCase(p Params, in ProviderInput, cases map[string][]*Fact) []map[str
 		}
 	}
 	var out []map[string]any
-	for _, g := range sortedKeys(byDRG) {
+	for _, g := range slices.Sorted(maps.Keys(byDRG)) {
 		values := map[string]decimal.Decimal{}
 		for id, cs := range byDRG[g] {
 			if len(cs) >= minCases {
@@ -123,13 +125,4 @@ func Quartiles(xs []decimal.Decimal) (q1, q3 decimal.Decimal) {
 		return s[j].Mul(decimal.NewFromInt(int64(4 - delta))).Add(s[j+1].Mul(decimal.NewFromInt(int64(delta)))).Div(decimal.NewFromInt(4))
 	}
 	return at(1), at(3)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -64,11 +64,7 @@ func benchBook(b *testing.B, bundle *policy.Bundle, subs []claim.Submission) {
 // withoutFraud is the bundle with every fraud rule switched off.
 func withoutFraud(b *policy.Bundle) *policy.Bundle {
 	off := *b
-	no := false
-	off.Fraud.Rules = map[string]policy.FraudRuleParams{}
-	for _, id := range append(append([]string{}, fraud.ClaimRuleIDs...), fraud.ProviderRuleIDs...) {
-		off.Fraud.Rules[id] = policy.FraudRuleParams{Enabled: &no}
-	}
+	off.Fraud = fraud.AllOff()
 	return &off
 }
 

@@ -144,11 +144,7 @@ func TestFraudOnTheStream(t *testing.T) {
 func withoutFraud(t *testing.T, b *policy.Bundle) *policy.Bundle {
 	t.Helper()
 	off := *b
-	no := false
-	off.Fraud.Rules = map[string]policy.FraudRuleParams{}
-	for _, id := range append(append([]string{}, fraud.ClaimRuleIDs...), fraud.ProviderRuleIDs...) {
-		off.Fraud.Rules[id] = policy.FraudRuleParams{Enabled: &no}
-	}
+	off.Fraud = fraud.AllOff()
 	return &off
 }
 

@@ -1,7 +1,8 @@
 package policy
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -46,7 +47,7 @@ func (j *jctx) fraud(top map[string]any) {
 		path := "fraud.rules." + id
 		keys, known := j.l.opt.FraudRules[id]
 		if !known {
-			j.err(path, "unknown fraud rule %q (known: %s)", id, strings.Join(sortedKeys(j.l.opt.FraudRules), ", "))
+			j.err(path, "unknown fraud rule %q (known: %s)", id, strings.Join(slices.Sorted(maps.Keys(j.l.opt.FraudRules)), ", "))
 			continue
 		}
 		if rm := j.obj(v, path, true); rm != nil {
@@ -69,7 +70,7 @@ func (j *jctx) fraudRule(rm map[string]any, path string, keys map[string]string)
 		}
 		kind, known := keys[k]
 		if !known {
-			j.err(kp, "unknown key (known: enabled, %s)", strings.Join(sortedKeys(keys), ", "))
+			j.err(kp, "unknown key (known: enabled, %s)", strings.Join(slices.Sorted(maps.Keys(keys)), ", "))
 			continue
 		}
 		switch kind {
@@ -99,13 +100,4 @@ func (j *jctx) optRatio(m map[string]any, k, path string) *decimal.Decimal {
 	}
 	d := j.ratio(m, k, path, true)
 	return &d
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,6 +21,11 @@ func (b *Batch) Facts(ctx context.Context, members []string) (map[string][]*frau
 	if err != nil {
 		return nil, fmt.Errorf("read claim facts: %w", err)
 	}
+	return scanFacts(rows, func(f *fraud.Fact) string { return f.MemberID })
+}
+
+// scanFacts reads rows of (provider_id, claim_id, fact), grouped by the key by returns.
+func scanFacts(rows *sql.Rows, by func(*fraud.Fact) string) (map[string][]*fraud.Fact, error) {
 	defer rows.Close()
 	out := map[string][]*fraud.Fact{}
 	for rows.Next() {
@@ -31,7 +37,7 @@ func (b *Batch) Facts(ctx context.Context, members []string) (map[string][]*frau
 		if err := json.Unmarshal(raw, f); err != nil {
 			return nil, fmt.Errorf("claim facts %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
 		}
-		out[f.MemberID] = append(out[f.MemberID], f)
+		out[by(f)] = append(out[by(f)], f)
 	}
 	return out, rows.Err()
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -47,20 +46,7 @@ func (s *Scoring) LiveFacts(ctx context.Context, ids []string, windowDays int) (
 	if err != nil {
 		return nil, fmt.Errorf("read providers' live claims: %w", err)
 	}
-	defer rows.Close()
-	out := map[string][]*fraud.Fact{}
-	for rows.Next() {
-		f := &fraud.Fact{}
-		var raw []byte
-		if err := rows.Scan(&f.Key.ProviderID, &f.Key.ClaimID, &raw); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(raw, f); err != nil {
-			return nil, fmt.Errorf("claim facts %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
-		}
-		out[f.Key.ProviderID] = append(out[f.Key.ProviderID], f)
-	}
-	return out, rows.Err()
+	return scanFacts(rows, func(f *fraud.Fact) string { return f.Key.ProviderID })
 }
 
 // ProviderScore is a provider's fraud state as the scoring consumer leaves it.

@@ -32,15 +32,20 @@ func databaseName(dbURL string) string {
 	return strings.TrimPrefix(u.Path, "/")
 }
 
+// openConfigured opens (creating and migrating) the database of the configuration.
+func openConfigured(ctx context.Context) (*store.Store, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenMigrated(ctx, cfg.DatabaseURL)
+}
+
 func cmdMigrate(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(newFlags("migrate", std), args, "migrate", 0, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	st, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}
@@ -58,11 +63,7 @@ func cmdLoad(ctx context.Context, args []string, std io3) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	st, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}

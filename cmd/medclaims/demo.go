@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -147,7 +148,7 @@ func printSummary(w io.Writer, s claim.Summary) {
 			fmt.Fprintf(w, "  %-20s %-9s score %s  %s%s\n", r.ClaimID, r.Status, r.Fraud.Score, strings.Join(r.Fraud.Rules, ", "), held)
 		}
 		var byRule []string
-		for _, rule := range sortedKeys(s.RuleCounts) {
+		for _, rule := range slices.Sorted(maps.Keys(s.RuleCounts)) {
 			byRule = append(byRule, fmt.Sprintf("%s %d", rule, s.RuleCounts[rule]))
 		}
 		fmt.Fprintf(w, "  claims flagged by rule: %s; held: %d\n", strings.Join(byRule, ", "), s.Held)
@@ -162,15 +163,6 @@ func printSummary(w io.Writer, s claim.Summary) {
 			fmt.Fprintf(w, "  %-20s %s\n", r.ClaimID, strings.Join(msgs, " | "))
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // printProviders waits briefly for the scoring consumer to score the batch's providers,

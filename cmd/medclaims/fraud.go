@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
-
-	"medclaims/store"
 )
 
 func cmdFraud(ctx context.Context, args []string, std io3) error {
@@ -18,11 +16,7 @@ func cmdFraud(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(fs, args[1:], "fraud providers", 0, 0); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	st, err := openConfigured(ctx)
 	if err != nil {
 		return err
 	}
