@@ -36,6 +36,19 @@ var policyOptions = policy.Options{Groupers: drg.Schemes()}
 // Bundle loads the sample policy bundle.
 func Bundle() (*policy.Bundle, error) { return policy.Load(BundleFS(), policyOptions) }
 
+// bundleFiles reads the sample bundle's files, to build variants of it.
+func bundleFiles() (map[string][]byte, error) {
+	files := map[string][]byte{}
+	err := fs.WalkDir(BundleFS(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files[path], err = fs.ReadFile(BundleFS(), path)
+		return err
+	})
+	return files, err
+}
+
 // DemoBatch returns the demo batch: clean claims, a duplicate, a void, a replace and a set
 // of invalid claims, one submission per item.
 func DemoBatch() [][]byte {
@@ -49,14 +62,7 @@ func DemoBatch() [][]byte {
 // SyntheticBundle is the sample bundle with n generated members (S0000001…), all resident
 // or employee, a tenth poverty-registered, so benchmarks spread over many accumulators.
 func SyntheticBundle(n int) (*policy.Bundle, error) {
-	files := map[string][]byte{}
-	err := fs.WalkDir(BundleFS(), ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		files[path], err = fs.ReadFile(BundleFS(), path)
-		return err
-	})
+	files, err := bundleFiles()
 	if err != nil {
 		return nil, err
 	}

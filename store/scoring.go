@@ -156,3 +156,28 @@ func (s *Store) MarkPublished(ctx context.Context, flags []fraud.Flag) error {
 	}
 	return nil
 }
+
+// Flags lists every flag.
+func (s *Store) Flags(ctx context.Context) ([]fraud.Flag, error) {
+	return scanFlags(s.db.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f ORDER BY f.flag_id`))
+}
+
+// ScoringPending counts the providers waiting for evaluation and the flags waiting to be
+// published: both 0 when scoring has caught up.
+func (s *Store) ScoringPending(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM fraud_dirty) + (SELECT count(*) FROM fraud_flags WHERE NOT published)`)
+	if err != nil {
+		return 0, fmt.Errorf("count pending scoring: %w", err)
+	}
+	return n, nil
+}
+
+// CountSubmissions counts the processed submissions.
+func (s *Store) CountSubmissions(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM submissions`); err != nil {
+		return 0, fmt.Errorf("count submissions: %w", err)
+	}
+	return n, nil
+}

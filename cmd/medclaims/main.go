@@ -44,6 +44,9 @@ Commands:
                        adjudication claims/s
   fraud providers      each provider's fraud score, the provider rules firing, and whether its
                        payment is suspended (暂停拨付)
+  fraud eval [--seed N] [--scale S]
+                       a labelled stream with injected patterns and look-alikes through the real
+                       pipeline (database medclaims_eval); recall and precision per rule
   dlq [--follow] [--json]
                        print the records parked on claims.dlq: error, stage, source topic,
                        partition and offset, batch id, claim, value

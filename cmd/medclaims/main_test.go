@@ -274,3 +274,25 @@ func TestDRGGroupReproducesSample(t *testing.T) {
 		t.Errorf("--trace output: %v\n%.300s", err, traced)
 	}
 }
+
+// TestFraudEval runs the labelled evaluation at its default size through the built binary:
+// every unambiguous rule catches every injected case, no clean provider is held.
+func TestFraudEval(t *testing.T) {
+	name := fmt.Sprintf("medclaims_eval_test_%d", time.Now().UnixNano())
+	out, stderr, err := medclaims(t, []string{"DATABASE_URL=" + storetest.ServerURL(), "KAFKA_BROKERS="}, "fraud", "eval", "--seed", "7", "--db-name", name)
+	t.Cleanup(func() {
+		x := sqlx.MustOpen("postgres", storetest.ServerURL())
+		defer x.Close()
+		x.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	if err != nil {
+		t.Fatalf("fraud eval: %v\n%s\n%s", err, out, stderr)
+	}
+	for _, want := range []string{"after_death            claim     10        10       10      1.00    1.00       yes",
+		"census_over_beds       provider  1         1        1       1.00", "every unambiguous rule caught every injected case",
+		"no legitimate look-alike was flagged"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("eval output lacks %q:\n%s", want, out)
+		}
+	}
+}
