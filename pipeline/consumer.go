@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -248,7 +249,9 @@ func (c *Consumer) work(runCtx, gctx context.Context, gen *kafka.Generation, a k
 		if len(batch) == 0 {
 			return nil // stopped
 		}
-		if err := c.process(stop, gen, batch); err != nil {
+		err := c.process(stop, gen, batch)
+		c.metrics.Lag.WithLabelValues(c.cfg.GroupID, strconv.Itoa(a.ID)).Set(float64(r.Stats().Lag))
+		if err != nil {
 			if errors.Is(err, ErrStopped) {
 				return err
 			}

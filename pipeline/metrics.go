@@ -11,6 +11,10 @@ type Metrics struct {
 	Retries      *prometheus.CounterVec
 	BatchSeconds prometheus.Histogram
 	BatchSize    prometheus.Histogram
+	// Lag is how many records each consumer's partition is behind; ScoringPending the
+	// providers waiting for evaluation plus the flags waiting to be published.
+	Lag            *prometheus.GaugeVec
+	ScoringPending prometheus.Gauge
 }
 
 // NewMetrics creates the metrics and registers them on reg (nil: not registered).
@@ -31,9 +35,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Time to process one micro-batch (decode, store, publish, commit).", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 		BatchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "medclaims_batch_messages",
 			Help: "Messages per micro-batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 12)}),
+		Lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "medclaims_consumer_lag",
+			Help: "Records a consumer's partition is behind the end of its topic, after its last batch."}, []string{"group", "partition"}),
+		ScoringPending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "medclaims_scoring_pending",
+			Help: "Providers waiting for fraud scoring plus provider flags waiting to be published."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.Results, m.Flags, m.Published, m.Parked, m.Retries, m.BatchSeconds, m.BatchSize)
+		reg.MustRegister(m.Results, m.Flags, m.Published, m.Parked, m.Retries, m.BatchSeconds, m.BatchSize, m.Lag, m.ScoringPending)
 	}
 	return m
 }

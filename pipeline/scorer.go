@@ -169,6 +169,9 @@ func (s *Scorer) evaluate(ctx context.Context) {
 			err = s.publishFlags(ctx, p)
 		}
 		s.noteEvaluation(err)
+		if n, err := s.st.ScoringPending(ctx); err == nil {
+			s.metrics.ScoringPending.Set(float64(n))
+		}
 		// Evaluations read the peer groups' windows: wait at least BatchWait, and four
 		// times as long as the last one took, so scoring keeps to about a fifth of a core.
 		pause := max(s.cfg.BatchWait, 4*time.Since(start))
