@@ -2,6 +2,7 @@ package payment
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +225,36 @@ func TestPolicyVersionByDate(t *testing.T) {
 	}
 	if r := bk.Process(&late, nil).Result; r.PolicyVersion != "2026.2" || r.Deductible.Dec().String() != "250" {
 		t.Errorf("discharged 2026-07-01: %s D %s", r.PolicyVersion, r.Deductible.Dec())
+	}
+}
+
+// TestFraudHistoryFollowsVoidsAndReplaces: the claim rules compare live claims only — a
+// replacement is not a duplicate of the version it replaces, a claim resubmitted after a
+// void is not a duplicate of the voided one, an identical resubmission is not a second
+// claim; a real second bill of the same item and day is.
+func TestFraudHistoryFollowsVoidsAndReplaces(t *testing.T) {
+	bk := newBook(sampleBundle(t))
+	first := visit("V1", "H1001", "M000001", "2026-03-10", []ln{{"SRV01", "1", "30"}, {"LAB01", "1", "25"}})
+	if r := bk.Process(&first, nil).Result; r.Fraud == nil || len(r.Fraud.Rules) != 0 {
+		t.Fatalf("first visit: %+v", r.Fraud)
+	}
+	if r := bk.Process(&first, nil); !r.Replayed || len(r.Result.Fraud.Rules) != 0 {
+		t.Errorf("an identical resubmission is screened again: %+v", r.Result.Fraud)
+	}
+	repl := visit("V1", "H1001", "M000001", "2026-03-10", []ln{{"SRV01", "1", "30"}, {"LAB01", "2", "25"}})
+	repl.Kind = claim.KindReplace
+	if r := bk.Process(&repl, nil).Result; r.Version != 2 || len(r.Fraud.Rules) != 0 {
+		t.Errorf("the replacement duplicates its own earlier version: v%d %+v", r.Version, r.Fraud)
+	}
+	void := decode(t, `{"kind":"void","claim":{"provider_id":"H1001","claim_id":"V1","member_id":"M000001"}}`)
+	bk.Process(&void, nil)
+	again := visit("V2", "H1002", "M000001", "2026-03-10", []ln{{"SRV01", "1", "30"}, {"LAB01", "1", "25"}})
+	if r := bk.Process(&again, nil).Result; len(r.Fraud.Rules) != 0 {
+		t.Errorf("a claim after the void duplicates the voided one: %+v", r.Fraud)
+	}
+	dup := visit("V3", "H2001", "M000001", "2026-03-10", []ln{{"LAB01", "1", "25"}})
+	r := bk.Process(&dup, nil).Result
+	if fmt.Sprint(r.Fraud.Rules) != "[duplicate_charge]" || r.Fraud.Score != "0.7000" || r.Status != claim.StatusAdjudicated {
+		t.Errorf("a second bill of the same test and day: %s %+v", r.Status, r.Fraud)
 	}
 }
