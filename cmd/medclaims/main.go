@@ -57,7 +57,8 @@ Commands:
 
 Environment:
   DATABASE_URL            PostgreSQL URL (default postgres://postgres@127.0.0.1:5432/medclaims?sslmode=disable;
-                          demo uses database medclaims_demo, bench medclaims_bench)
+                          demo uses database medclaims_demo, bench medclaims_bench, fraud eval
+                          medclaims_eval)
   KAFKA_BROKERS           comma-separated Kafka bootstrap servers (serve: unset starts the embedded
                           broker; submit: default 127.0.0.1:9092)
   MEDCLAIMS_TOPIC_PREFIX  prefix for every topic name (default none)
