@@ -11,7 +11,7 @@ import (
 
 // Fact is what the rules know of one live claim version (FRAUD.md §2.1).
 type Fact struct {
-	Key         claim.Key
+	Key         claim.Key       `json:"-"`
 	Version     int             `json:"version"`
 	MemberID    string          `json:"member_id"`
 	Inpatient   bool            `json:"inpatient"`

@@ -13,7 +13,7 @@ CREATE TABLE claim_facts (
     status      text NOT NULL,
     score       numeric NOT NULL,
     fingerprint text NOT NULL,
-    fact        json NOT NULL,
+    fact        text NOT NULL, -- fraud.Fact.Encode: a header row and a row per line, tab-separated
     submission  json NOT NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (provider_id, claim_id, version)

@@ -29,15 +29,17 @@ func scanFacts(rows *sql.Rows, by func(*fraud.Fact) string) (map[string][]*fraud
 	defer rows.Close()
 	out := map[string][]*fraud.Fact{}
 	for rows.Next() {
-		f := &fraud.Fact{}
-		var raw []byte
-		if err := rows.Scan(&f.Key.ProviderID, &f.Key.ClaimID, &raw); err != nil {
+		var k claim.Key
+		var text string
+		if err := rows.Scan(&k.ProviderID, &k.ClaimID, &text); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(raw, f); err != nil {
-			return nil, fmt.Errorf("claim facts %s/%s: %w", f.Key.ProviderID, f.Key.ClaimID, err)
+		f, err := fraud.DecodeFact(text)
+		if err != nil {
+			return nil, fmt.Errorf("claim facts %s/%s: %w", k.ProviderID, k.ClaimID, err)
 		}
-		out[by(f)] = append(out[by(f)], f)
+		f.Key = k
+		out[by(&f)] = append(out[by(&f)], &f)
 	}
 	return out, rows.Err()
 }
@@ -128,14 +130,10 @@ func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]b
 		make([]string, n), make([]string, n), make([]string, n)
 	ver := make([]int64, n)
 	inp := make([]bool, n)
-	docs := make([][]byte, n)
+	docs := make([]string, n)
 	for i, f := range facts {
-		fj, err := json.Marshal(f)
-		if err != nil {
-			return err
-		}
 		prov[i], cid[i], mem[i], status[i], score[i], fp[i] = f.Key.ProviderID, f.Key.ClaimID, f.MemberID, f.Status, f.Score.String(), fraud.Fingerprint(f)
-		claimDate[i], ver[i], inp[i], docs[i] = f.ClaimDate().Format("2006-01-02"), int64(f.Version), f.Inpatient, fj
+		claimDate[i], ver[i], inp[i], docs[i] = f.ClaimDate().Format("2006-01-02"), int64(f.Version), f.Inpatient, f.Encode()
 	}
 	if _, err := b.tx.ExecContext(ctx, `UPDATE claim_facts f SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
 		WHERE f.provider_id = x.p AND f.claim_id = x.c AND f.version <> x.v AND f.live`, pq.Array(prov), pq.Array(cid), pq.Array(ver)); err != nil {
@@ -143,15 +141,14 @@ func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]b
 	}
 	if _, err := b.tx.ExecContext(ctx, `
 		INSERT INTO claim_facts (provider_id, claim_id, version, member_id, live, inpatient, claim_date, status, score, fingerprint, fact, submission)
-		SELECT p, c, v, m, true, i, d::date, st, sc::numeric, fp, fa.doc::json, su.doc::json
-		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[])
-			WITH ORDINALITY AS x(p, c, v, m, i, d, st, sc, fp, n)
-		JOIN json_array_elements($10::json) WITH ORDINALITY AS fa(doc, n) ON fa.n = x.n
+		SELECT p, c, v, m, true, i, d::date, st, sc::numeric, fp, fa, su.doc::json
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+			WITH ORDINALITY AS x(p, c, v, m, i, d, st, sc, fp, fa, n)
 		JOIN json_array_elements($11::json) WITH ORDINALITY AS su(doc, n) ON su.n = x.n
 		ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = true, status = EXCLUDED.status, score = EXCLUDED.score,
 			fact = EXCLUDED.fact, submission = EXCLUDED.submission, claim_date = EXCLUDED.claim_date, fingerprint = EXCLUDED.fingerprint`,
 		pq.Array(prov), pq.Array(cid), pq.Array(ver), pq.Array(mem), pq.Array(inp), pq.Array(claimDate), pq.Array(status), pq.Array(score),
-		pq.Array(fp), jsonArray(docs), jsonArray(subs)); err != nil {
+		pq.Array(fp), pq.Array(docs), jsonArray(subs)); err != nil {
 		return fmt.Errorf("save claim facts: %w", err)
 	}
 	return nil
