@@ -1,21 +1,23 @@
-// Package api is medclaims' HTTP side: health, metrics and (growing) the API of
-// CONTRACT.md. It speaks HTTP only; the pipeline and the store do the work.
+// Package api is medclaims' HTTP side: the API of CONTRACT.md for hospitals, the agency and
+// investigators (tokens and roles, batches, claims, providers, flags, OpenAPI), health and
+// metrics. It speaks HTTP only; the pipeline's producer and the store do the work.
 package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"medclaims/pipeline"
+	"medclaims/store"
 )
 
 // Config configures the HTTP server.
@@ -23,41 +25,113 @@ type Config struct {
 	Addr     string // listen address, default 127.0.0.1:8080
 	Health   func(context.Context) pipeline.Health
 	Registry *prometheus.Registry
+	Store    *store.Store
+	Producer *pipeline.Producer // to claims.submitted
+	Now      func() time.Time
+
+	MaxBodyBytes    int64         // a request body over this is 413; default 32 MiB
+	MaxBatchClaims  int           // a batch of more items is 413; default 10,000
+	ShutdownTimeout time.Duration // in-flight requests get this long to finish; default 30 s
+}
+
+// Validate fills defaults and checks that the parts are there.
+func (c *Config) Validate() error {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8080"
+	}
+	if c.Health == nil || c.Registry == nil || c.Store == nil || c.Producer == nil {
+		return errors.New("api: health check, metrics registry, store and producer are required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 32 << 20
+	}
+	if c.MaxBatchClaims <= 0 {
+		c.MaxBatchClaims = 10000
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 30 * time.Second
+	}
+	return nil
 }
 
 // Server is the HTTP server.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	srv *http.Server
-	ln  net.Listener
+	cfg     Config
+	log     *slog.Logger
+	srv     *http.Server
+	ln      net.Listener
+	metrics *httpMetrics
+	methods map[string][]string // path pattern → methods, to tell 405 from 404
+	paths   *http.ServeMux
 }
 
 // Listen binds the address (a busy address is an error now, not later) and returns the
 // server, ready to Serve.
 func Listen(cfg Config, log *slog.Logger) (*Server, error) {
-	if cfg.Addr == "" {
-		cfg.Addr = "127.0.0.1:8080"
-	}
-	if cfg.Health == nil || cfg.Registry == nil {
-		return nil, errors.New("api: health check and metrics registry are required")
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("HTTP listen on %s: %w (set MEDCLAIMS_HTTP_ADDR to another address)", cfg.Addr, err)
 	}
-	s := &Server{cfg: cfg, log: log, ln: ln}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	s := &Server{cfg: cfg, log: log, ln: ln, metrics: newHTTPMetrics(cfg.Registry), methods: map[string][]string{}, paths: http.NewServeMux()}
+	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s, nil
+}
+
+var (
+	everyone  = []string{RoleHospital, RoleAgency, RoleInvestigator}
+	hospitals = []string{RoleHospital}
+	reviewers = []string{RoleAgency, RoleInvestigator}
+	operators = []string{RoleAgency}
+)
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	s.handle(mux, "GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle(mux, "GET /openapi.json", http.HandlerFunc(serveOpenAPI))
+	s.handle(mux, "GET /metrics", s.authenticate(operators, promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP))
+	s.handle(mux, "POST /v1/batches", s.authenticate(hospitals, s.postBatch))
+	s.handle(mux, "GET /v1/batches/{batch_id}", s.authenticate(everyone, s.getBatch))
+	s.handle(mux, "GET /v1/claims/{provider_id}/{claim_id}", s.authenticate(everyone, s.getClaim))
+	s.handle(mux, "GET /v1/providers/{provider_id}", s.authenticate(everyone, s.getProvider))
+	s.handle(mux, "GET /v1/flags", s.authenticate(reviewers, s.listFlags))
+	mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
+	return mux
+}
+
+// handle registers a route behind the access log and metrics, and remembers its methods.
+func (s *Server) handle(mux *http.ServeMux, pattern string, h http.Handler) {
+	mux.Handle(pattern, s.observe(pattern, h))
+	method, path, _ := strings.Cut(pattern, " ")
+	if _, ok := s.methods[path]; !ok {
+		s.paths.Handle(path, http.NotFoundHandler())
+	}
+	s.methods[path] = append(s.methods[path], method)
+}
+
+// unmatched answers a request no route takes: 405 with Allow when the path exists with
+// other methods, else 404, both as JSON errors.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.paths.Handler(r); pattern != "" {
+		allow := s.methods[pattern]
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, errorf(codeMethodNotAllowed, "%s %s: use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+		return
+	}
+	writeError(w, errorf(codeNotFound, "no endpoint %s %s (the API is described at /openapi.json)", r.Method, r.URL.Path))
 }
 
 // Addr is the bound address.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// Serve serves until ctx ends, then shuts down gracefully (in-flight requests finish).
+// Serve serves until ctx ends, then shuts down gracefully: it stops accepting, and
+// in-flight requests (a batch being produced included) get ShutdownTimeout to finish.
 func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() {
@@ -72,17 +146,21 @@ func (s *Server) Serve(ctx context.Context) error {
 		return fmt.Errorf("HTTP server: %w", err)
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()
-	return s.srv.Shutdown(sctx)
+	if err := s.srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("HTTP shutdown: %w", err)
+	}
+	s.log.Info("HTTP server stopped: in-flight requests finished")
+	return nil
 }
 
 // healthz reports database, broker and stalled partitions; 503 when any is not well.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	h := s.cfg.Health(r.Context())
-	w.Header().Set("Content-Type", "application/json")
+	status := http.StatusOK
 	if !h.OK {
-		w.WriteHeader(http.StatusServiceUnavailable)
+		status = http.StatusServiceUnavailable
 	}
-	_ = json.NewEncoder(w).Encode(h)
+	writeJSON(w, status, h)
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -14,14 +13,9 @@ import (
 
 	"medclaims/pipeline"
 	"medclaims/sample"
+	"medclaims/store"
 	"medclaims/store/storetest"
 )
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.Cleanup()
-	os.Exit(code)
-}
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -55,8 +49,14 @@ func TestHealthzReportsOutageAndStall(t *testing.T) {
 	if _, err := s.Store.SavePolicy(ctx, bundle); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen(Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry}, log)
+	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
+	defer p.Close()
+	srv, err := Listen(Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p}, log)
 	if err != nil {
+		t.Fatal(err)
+	}
+	token, id, hash := NewToken()
+	if err := s.Store.CreateToken(ctx, store.Token{ID: id, Name: "ops", Role: RoleAgency, CreatedAt: time.Now()}, hash); err != nil {
 		t.Fatal(err)
 	}
 	go srv.Serve(ctx)
@@ -66,8 +66,6 @@ func TestHealthzReportsOutageAndStall(t *testing.T) {
 		t.Fatalf("healthy: %d %s", code, body)
 	}
 	proxy.Cut()
-	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
-	defer p.Close()
 	if _, err := pipeline.Submit(ctx, p, sample.DemoBatch()[:3], "B-OUTAGE", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +104,15 @@ func TestHealthzReportsOutageAndStall(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `medclaims_retries_total{step="store batch"}`) {
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if code, body := resp.StatusCode, string(b); code != 200 || !strings.Contains(body, `medclaims_retries_total{step="store batch"}`) {
 		t.Errorf("metrics: %d, no retry count", code)
 	}
 }

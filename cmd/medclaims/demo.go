@@ -66,7 +66,7 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	runErr := make(chan error, 1)
-	go func() { runErr <- serve(runCtx, s, cfg.HTTPAddr, log) }()
+	go func() { runErr <- serve(runCtx, s, cfg, log) }()
 	got, err := demoBatch(ctx, s, std.out, runErr)
 	if err != nil {
 		return err
@@ -78,7 +78,8 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 		stopRun()
 		return <-runErr
 	}
-	fmt.Fprintf(std.out, "\nserving: Kafka %v, HTTP http://%s (/healthz, /metrics); Ctrl-C stops\n", s.Brokers, cfg.HTTPAddr)
+	fmt.Fprintf(std.out, "\nserving: Kafka %v, HTTP API http://%s (/v1/…, /openapi.json, /healthz, /metrics); Ctrl-C stops\n", s.Brokers, cfg.HTTPAddr)
+	fmt.Fprintf(std.out, "a token for the API: DATABASE_URL='%s' medclaims token create --role hospital:H3001\n", cfg.DatabaseURL)
 	return <-runErr
 }
 

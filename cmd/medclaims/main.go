@@ -28,7 +28,8 @@ Commands:
                        bundle, a sample batch, then a summary; keeps serving until interrupted
                        (--exit stops after the summary)
   serve [--broker-addr HOST:PORT]
-                       adjudication and provider-scoring consumers + HTTP (/healthz, /metrics); embedded broker when
+                       adjudication and provider-scoring consumers + the HTTP API (/v1/…, /openapi.json,
+                       /healthz, /metrics); embedded broker when
                        KAFKA_BROKERS is unset (a busy --broker-addr is an error)
   broker               the embedded Kafka-protocol broker alone (--addr, --partitions)
   migrate              apply database migrations
@@ -47,6 +48,9 @@ Commands:
   fraud eval [--seed N] [--scale S]
                        a labelled stream with injected patterns and look-alikes through the real
                        pipeline (database medclaims_eval); recall and precision per rule
+  token create --role hospital:<provider_id>|agency|investigator [--name N]
+                       creates an API token and prints it alone on stdout, once (only its hash
+                       is stored); token list [--json]; token revoke ID
   dlq [--follow] [--json]
                        print the records parked on claims.dlq: error, stage, source topic,
                        partition and offset, batch id, claim, value
@@ -155,6 +159,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdDLQ(ctx, rest, std)
 	case "fraud":
 		return cmdFraud(ctx, rest, std)
+	case "token":
+		return cmdToken(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}

@@ -10,10 +10,13 @@ import (
 	"medclaims/pipeline"
 )
 
-// serve runs the service's consumers and the HTTP server until ctx ends; the HTTP address
-// is bound first, so a busy one fails at once.
-func serve(ctx context.Context, s *pipeline.Service, httpAddr string, log *slog.Logger) error {
-	srv, err := api.Listen(api.Config{Addr: httpAddr, Health: s.Health, Registry: s.Registry}, log)
+// serve runs the service's consumers and the HTTP API until ctx ends; the HTTP address
+// is bound first, so a busy one fails at once. On shutdown the API finishes its in-flight
+// requests (a batch being produced included) while the consumers commit what they did.
+func serve(ctx context.Context, s *pipeline.Service, cfg config, log *slog.Logger) error {
+	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
+	defer p.Close()
+	srv, err := api.Listen(api.Config{Addr: cfg.HTTPAddr, Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p, Now: cfg.Now}, log)
 	if err != nil {
 		return err
 	}
@@ -44,7 +47,7 @@ func cmdServe(ctx context.Context, args []string, std io3) error {
 	}
 	defer s.Close()
 	log.Info("serving", "brokers", s.Brokers, "topic_prefix", cfg.TopicPrefix)
-	return serve(ctx, s, cfg.HTTPAddr, log)
+	return serve(ctx, s, cfg, log)
 }
 
 func cmdBroker(ctx context.Context, args []string, std io3) error {
