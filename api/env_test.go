@@ -47,7 +47,7 @@ func (l *lockedBuffer) String() string {
 // env is a running medclaims for one test: a fresh database with the sample bundle, the
 // embedded broker over TCP, both consumers and the HTTP API, and a token per role.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *pipeline.Service
 	srv    *Server
 	base   string
@@ -65,7 +65,7 @@ var (
 )
 
 // openAPIValidator builds the validator of the served document once per test binary.
-func openAPIValidator(t *testing.T) validator.Validator {
+func openAPIValidator(t testing.TB) validator.Validator {
 	t.Helper()
 	specOnce.Do(func() {
 		doc, err := libopenapi.NewDocument(openAPI)
@@ -86,7 +86,7 @@ func openAPIValidator(t *testing.T) validator.Validator {
 	return spec
 }
 
-func newEnv(t *testing.T, tweak func(*Config)) *env {
+func newEnv(t testing.TB, tweak func(*Config)) *env {
 	t.Helper()
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
@@ -150,7 +150,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) decode(t *testing.T, v any) {
+func (r response) decode(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.body, err)
@@ -158,7 +158,7 @@ func (r response) decode(t *testing.T, v any) {
 }
 
 // errorCode is the code of a JSON error answer.
-func (r response) errorCode(t *testing.T) string {
+func (r response) errorCode(t testing.TB) string {
 	t.Helper()
 	var e struct {
 		Error struct{ Code, Message string }
@@ -259,7 +259,7 @@ func (e *env) waitBatch(id, role string) batchView {
 }
 
 // demoClaims are the demo batch's items of one provider, in order.
-func demoClaims(t *testing.T, provider string) [][]byte {
+func demoClaims(t testing.TB, provider string) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for _, it := range sample.DemoBatch() {
@@ -276,7 +276,7 @@ func demoClaims(t *testing.T, provider string) [][]byte {
 
 // toCSV writes submissions as the CSV medclaims submit reads: a row per line, the claim's
 // columns on every row.
-func toCSV(t *testing.T, items [][]byte) []byte {
+func toCSV(t testing.TB, items [][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)

@@ -1,0 +1,48 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// BenchmarkPostBatch measures intake through the API: a 1,000-claim JSON batch read,
+// decoded, recorded and produced to the embedded broker, answered once acknowledged
+// (the adjudication behind it runs meanwhile, as in service).
+func BenchmarkPostBatch(b *testing.B) {
+	e := newEnv(b, nil)
+	const claims = 1000
+	for i := 0; b.Loop(); i++ {
+		var sb strings.Builder
+		sb.WriteByte('[')
+		for j := range claims {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, `{"claim_id":"B%d-%d","provider_id":"H3001","member_id":"M000001","care_type":"outpatient","service_date":"2026-03-01",`+
+				`"lines":[{"line_no":1,"item_code":"SRV01","category":"service","service_date":"2026-03-01","quantity":"1","unit_price":"30","amount":"30.00"}],"total":"30"}`, i, j)
+		}
+		sb.WriteByte(']')
+		r := e.do(http.MethodPost, fmt.Sprintf("/v1/batches?batch_id=BENCH-%d", i), "hospital:H3001", "application/json", []byte(sb.String()))
+		if r.status != http.StatusAccepted {
+			b.Fatalf("%d %s", r.status, r.body)
+		}
+	}
+	b.ReportMetric(float64(claims*b.N)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// BenchmarkGetClaim measures reading one claim with its explanation, versions and flags.
+func BenchmarkGetClaim(b *testing.B) {
+	e := newEnv(b, nil)
+	r := e.do(http.MethodPost, "/v1/batches?batch_id=B1", "hospital:H3001", "text/csv", toCSV(b, demoClaims(b, "H3001")))
+	if r.status != http.StatusAccepted {
+		b.Fatal(r.status)
+	}
+	e.waitBatch("B1", "agency")
+	for b.Loop() {
+		if r := e.get("/v1/claims/H3001/H3001-2026-000101", "agency"); r.status != 200 {
+			b.Fatal(r.status, string(r.body))
+		}
+	}
+}
