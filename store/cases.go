@@ -1,0 +1,271 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"medclaims/fraud"
+)
+
+// ErrCaseMoved is returned when a case changed state between reading and saving it.
+var ErrCaseMoved = errors.New("the case was changed meanwhile")
+
+// CaseChange is one transition of a case, written in one transaction with its audit event,
+// its effects and the events to publish.
+type CaseChange struct {
+	Case      fraud.Case     // the case after the move; its last event is appended
+	FromState string         // the state it was read in ("" for a new case)
+	Outcome   *fraud.Outcome // a decision's effects
+	Now       time.Time
+}
+
+// SaveCase writes a transition. A case moved by someone else meanwhile is ErrCaseMoved.
+func (s *Store) SaveCase(ctx context.Context, ch CaseChange) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := saveCaseRow(ctx, tx, ch); err != nil {
+			return err
+		}
+		ev := ch.Case.Events[len(ch.Case.Events)-1]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, event, state, by_name, role, at, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, ch.Case.CaseID, ev.Event, ev.State, text(ev.By), ev.Role, ev.At.UTC(), text(ev.Note)); err != nil {
+			return fmt.Errorf("append case event: %w", err)
+		}
+		if err := setFlagStatus(ctx, tx, ch); err != nil {
+			return err
+		}
+		if ch.Outcome != nil {
+			if err := applyOutcome(ctx, tx, ch); err != nil {
+				return err
+			}
+		}
+		return queueCaseEvent(ctx, tx, ch)
+	})
+}
+
+func saveCaseRow(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	c := ch.Case
+	findings, err := json.Marshal(orEmpty(c.Findings))
+	if err != nil {
+		return err
+	}
+	if ch.FromState == "" {
+		_, err := tx.ExecContext(ctx, `INSERT INTO fraud_cases (case_id, provider_id, state, flag_ids, claim_ids, opened_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.CaseID, c.ProviderID, c.State, pq.Array(c.FlagIDs), pq.Array(c.ClaimIDs), c.OpenedAt.UTC(), ch.Now.UTC())
+		if err != nil {
+			return fmt.Errorf("open case %s: %w", c.CaseID, err)
+		}
+		return nil
+	}
+	var deadline any
+	if c.Deadline != nil {
+		deadline = c.Deadline.UTC()
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE fraud_cases SET state = $2, deadline = $3, statement = $4, decision = $5, findings = $6, updated_at = $7
+		WHERE case_id = $1 AND state = $8`, c.CaseID, c.State, deadline, text(c.Statement), c.Decision, findings, ch.Now.UTC(), ch.FromState)
+	if err != nil {
+		return fmt.Errorf("save case %s: %w", c.CaseID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("case %s: %w", c.CaseID, ErrCaseMoved)
+	}
+	return nil
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// setFlagStatus marks the case's flags in_case on opening, confirmed or dismissed on the
+// decision; a changed flag is published again (the flags outbox).
+func setFlagStatus(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	status := ""
+	switch ch.Case.State {
+	case fraud.CaseOpen:
+		status = "in_case"
+	case fraud.CaseDecided:
+		status = map[string]string{fraud.DecisionConfirm: "confirmed", fraud.DecisionDismiss: "dismissed"}[ch.Case.Decision]
+	}
+	if status == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $2, updated_at = $3, published = false WHERE flag_id = ANY($1)`,
+		pq.Array(ch.Case.FlagIDs), status, ch.Now.UTC()); err != nil {
+		return fmt.Errorf("mark flags %s: %w", status, err)
+	}
+	return nil
+}
+
+// applyOutcome records the claims' fate, the register entries and the designation change,
+// and lifts the payment suspension when the provider has no other undecided case.
+func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	o, c := ch.Outcome, ch.Case
+	for status, ids := range map[string][]string{"released": o.Released, "denied": o.Denied, "recovered": o.Recovered} {
+		if len(ids) == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payments (provider_id, claim_id, status, case_id, decided_at)
+			SELECT $1, unnest($2::text[]), $3, $4, $5
+			ON CONFLICT (provider_id, claim_id) DO UPDATE SET status = EXCLUDED.status, case_id = EXCLUDED.case_id, decided_at = EXCLUDED.decided_at`,
+			c.ProviderID, pq.Array(ids), status, c.CaseID, ch.Now.UTC()); err != nil {
+			return fmt.Errorf("record %s claims: %w", status, err)
+		}
+	}
+	for _, sn := range o.Sanctions {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sanctions (provider_id, practitioner_id, finding, article, case_id, decided_at, until)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, sn.ProviderID, text(sn.PractitionerID), sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.UTC(), sn.Until); err != nil {
+			return fmt.Errorf("register sanction: %w", err)
+		}
+	}
+	if d := o.Designation; d != nil {
+		if err := designate(ctx, tx, c, *d, ch.Now); err != nil {
+			return err
+		}
+	}
+	if c.Decision == fraud.DecisionDismiss {
+		if _, err := tx.ExecContext(ctx, `UPDATE provider_fraud SET payment_suspended = false, suspended_at = NULL, updated_at = $2
+			WHERE provider_id = $1 AND NOT EXISTS (SELECT 1 FROM fraud_cases WHERE provider_id = $1 AND state <> 'decided')`,
+			c.ProviderID, ch.Now.UTC()); err != nil {
+			return fmt.Errorf("lift payment suspension: %w", err)
+		}
+	}
+	return nil
+}
+
+// designate changes the provider's designation and queues the providers.status event.
+func designate(ctx context.Context, tx *sqlx.Tx, c fraud.Case, d fraud.Designation, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE providers SET status = $2, banned_until = $3, updated_at = $4 WHERE provider_id = $1`,
+		c.ProviderID, d.Status, d.Until.UTC().Format("2006-01-02"), now.UTC()); err != nil {
+		return fmt.Errorf("designation of %s: %w", c.ProviderID, err)
+	}
+	ev := c.Events[len(c.Events)-1]
+	doc, _ := json.Marshal(map[string]any{"provider_id": c.ProviderID, "status": d.Status, "banned_until": d.Until.UTC().Format("2006-01-02"),
+		"reason": d.Reason, "case_id": c.CaseID, "decided_by": ev.By, "decided_at": ev.At.UTC()})
+	_, err := tx.ExecContext(ctx, `INSERT INTO event_outbox (topic, key, value) VALUES ('providers.status', $1, $2)`, c.ProviderID, doc)
+	return err
+}
+
+// queueCaseEvent queues the fraud.cases event of the transition.
+func queueCaseEvent(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	c := ch.Case
+	ev := c.Events[len(c.Events)-1]
+	doc := map[string]any{"case_id": c.CaseID, "provider_id": c.ProviderID, "event": ev.Event, "state": c.State, "flag_ids": c.FlagIDs,
+		"by": ev.By, "role": ev.Role, "at": ev.At.UTC(), "note": ev.Note}
+	if c.Deadline != nil {
+		doc["deadline"] = c.Deadline.UTC()
+	}
+	if c.State == fraud.CaseDecided {
+		doc["decision"], doc["findings"] = c.Decision, orEmpty(c.Findings)
+		if o := ch.Outcome; o != nil {
+			doc["released_claims"], doc["denied_claims"] = orEmpty(o.Released), orEmpty(o.Denied)
+		}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO event_outbox (topic, key, value) VALUES ('fraud.cases', $1, $2)`, c.ProviderID, b)
+	return err
+}
+
+const caseCols = `case_id, provider_id, state, flag_ids, claim_ids, opened_at, deadline, statement, decision, findings`
+
+// Case reads a case with its audit trail.
+func (s *Store) Case(ctx context.Context, id string) (*fraud.Case, error) {
+	cs, err := s.scanCases(ctx, `SELECT `+caseCols+` FROM fraud_cases WHERE case_id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, ErrNotFound
+	}
+	c := &cs[0]
+	rows, err := s.db.QueryContext(ctx, `SELECT event, state, by_name, role, at, note FROM case_events WHERE case_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read events of case %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e fraud.CaseEvent
+		if err := rows.Scan(&e.Event, &e.State, &e.By, &e.Role, &e.At, &e.Note); err != nil {
+			return nil, err
+		}
+		e.At = e.At.UTC()
+		c.Events = append(c.Events, e)
+	}
+	return c, rows.Err()
+}
+
+// Cases lists cases (without their trails), newest first, by state and provider ("" for
+// any).
+func (s *Store) Cases(ctx context.Context, state, providerID string) ([]fraud.Case, error) {
+	return s.scanCases(ctx, `SELECT `+caseCols+` FROM fraud_cases WHERE ($1 = '' OR state = $1) AND ($2 = '' OR provider_id = $2)
+		ORDER BY opened_at DESC, case_id DESC`, state, providerID)
+}
+
+func (s *Store) scanCases(ctx context.Context, q string, args ...any) ([]fraud.Case, error) {
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read cases: %w", err)
+	}
+	defer rows.Close()
+	var out []fraud.Case
+	for rows.Next() {
+		var c fraud.Case
+		var flags, claims pq.StringArray
+		var deadline sql.NullTime
+		var findings []byte
+		if err := rows.Scan(&c.CaseID, &c.ProviderID, &c.State, &flags, &claims, &c.OpenedAt, &deadline, &c.Statement, &c.Decision, &findings); err != nil {
+			return nil, err
+		}
+		c.FlagIDs, c.ClaimIDs, c.OpenedAt = flags, claims, c.OpenedAt.UTC()
+		if deadline.Valid {
+			d := deadline.Time.UTC()
+			c.Deadline = &d
+		}
+		if err := json.Unmarshal(findings, &c.Findings); err != nil {
+			return nil, fmt.Errorf("case %s findings: %w", c.CaseID, err)
+		}
+		c.Events = []fraud.CaseEvent{}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// FlagsByID reads flags by id.
+func (s *Store) FlagsByID(ctx context.Context, ids []string) ([]fraud.Flag, error) {
+	return scanFlags(s.db.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.flag_id = ANY($1) ORDER BY f.flag_id`, pq.Array(ids)))
+}
+
+// CasePayments reads what a decision needs of the provider's claims: held or not, and the
+// fund's share to the provider, of each claim's current version.
+func (s *Store) CasePayments(ctx context.Context, providerID string, claimIDs []string) (map[string]fraud.ClaimPayment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ON (claim_id) claim_id, status, fund_to_provider::text FROM claim_results
+		WHERE provider_id = $1 AND claim_id = ANY($2) ORDER BY claim_id, version DESC`, providerID, pq.Array(claimIDs))
+	if err != nil {
+		return nil, fmt.Errorf("read claims of %s: %w", providerID, err)
+	}
+	defer rows.Close()
+	out := map[string]fraud.ClaimPayment{}
+	for rows.Next() {
+		var id, status, ftp string
+		if err := rows.Scan(&id, &status, &ftp); err != nil {
+			return nil, err
+		}
+		if status == "voided" {
+			continue
+		}
+		out[id] = fraud.ClaimPayment{ClaimID: id, Held: status == "held", FundToProvider: decimal.RequireFromString(ftp)}
+	}
+	return out, rows.Err()
+}
