@@ -85,10 +85,11 @@ func Listen(cfg Config, log *slog.Logger) (*Server, error) {
 }
 
 var (
-	everyone  = []string{RoleHospital, RoleAgency, RoleInvestigator}
-	hospitals = []string{RoleHospital}
-	reviewers = []string{RoleAgency, RoleInvestigator}
-	operators = []string{RoleAgency}
+	everyone      = []string{RoleHospital, RoleAgency, RoleInvestigator}
+	hospitals     = []string{RoleHospital}
+	reviewers     = []string{RoleAgency, RoleInvestigator}
+	investigators = []string{RoleInvestigator}
+	operators     = []string{RoleAgency}
 )
 
 func (s *Server) routes() http.Handler {
@@ -101,6 +102,12 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET /v1/claims/{provider_id}/{claim_id}", s.authenticate(everyone, s.getClaim))
 	s.handle(mux, "GET /v1/providers/{provider_id}", s.authenticate(everyone, s.getProvider))
 	s.handle(mux, "GET /v1/flags", s.authenticate(reviewers, s.listFlags))
+	s.handle(mux, "POST /v1/cases", s.authenticate(investigators, s.openCase))
+	s.handle(mux, "GET /v1/cases", s.authenticate(everyone, s.listCases))
+	s.handle(mux, "GET /v1/cases/{case_id}", s.authenticate(everyone, s.getCase))
+	s.handle(mux, "POST /v1/cases/{case_id}/notice", s.authenticate(investigators, s.noticeCase))
+	s.handle(mux, "POST /v1/cases/{case_id}/response", s.authenticate(hospitals, s.respondCase))
+	s.handle(mux, "POST /v1/cases/{case_id}/decision", s.authenticate(investigators, s.decideCase))
 	mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 	return mux
 }

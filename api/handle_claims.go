@@ -9,8 +9,8 @@ import (
 	"medclaims/store"
 )
 
-// Payment statuses of a claim (CONTRACT.md); released, denied and recovered follow case
-// decisions.
+// Payment statuses of a claim (CONTRACT.md); released, denied and recovered are what a
+// case decision made of it (store.ClaimView.Decided).
 const (
 	paymentPayable = "payable"
 	paymentHeld    = "held"
@@ -44,6 +44,9 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := claimView{Result: v.Current, Versions: v.Versions, PaymentStatus: paymentStatus(v.Current.Status)}
+	if v.Decided != "" && out.PaymentStatus != "" {
+		out.PaymentStatus = v.Decided // released, denied or recovered by a case decision
+	}
 	if p.Role != RoleHospital {
 		out.Flags = v.Flags
 		if out.Flags == nil {

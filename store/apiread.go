@@ -37,6 +37,9 @@ type ClaimView struct {
 	Current  claim.Result
 	Versions []ClaimVersion
 	Flags    []fraud.Flag
+	// Decided is what a case decision made of the claim's payment: released, denied or
+	// recovered ("" when no decision touched it).
+	Decided string
 }
 
 // Claim reads a claim for the API.
@@ -67,6 +70,10 @@ func (s *Store) Claim(ctx context.Context, k claim.Key) (*ClaimView, error) {
 		return nil, err
 	}
 	v.Current = *r
+	if err := s.db.GetContext(ctx, &v.Decided, `SELECT status FROM claim_payments WHERE provider_id = $1 AND claim_id = $2`,
+		k.ProviderID, k.ClaimID); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read payment of claim %s/%s: %w", k.ProviderID, k.ClaimID, err)
+	}
 	v.Flags, err = scanFlags(s.db.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f
 		WHERE f.provider_id = $1 AND $2 = ANY(f.claim_ids) ORDER BY f.created_at, f.flag_id`, k.ProviderID, k.ClaimID))
 	return v, err

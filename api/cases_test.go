@@ -1,0 +1,221 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"medclaims/claim"
+	"medclaims/fraud"
+)
+
+func (e *env) post(path, role string, body any) response {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return e.do(http.MethodPost, path, role, "application/json", b)
+}
+
+// heldFlag finds an open flag whose first claim is held, and one of another provider.
+func heldFlags(t *testing.T, e *env) (held fraud.Flag, other fraud.Flag) {
+	t.Helper()
+	var all flagList
+	e.get("/v1/flags?status=open&limit=500", "investigator").decode(t, &all)
+	for _, f := range all.Items {
+		var cv claimView
+		if r := e.get("/v1/claims/"+f.ProviderID+"/"+f.ClaimIDs[0], "agency"); r.status == 200 {
+			r.decode(t, &cv)
+		}
+		if held.FlagID == "" && cv.Status == claim.StatusHeld {
+			held = f
+		}
+	}
+	for _, f := range all.Items {
+		if held.FlagID != "" && f.ProviderID != held.ProviderID {
+			other = f
+			break
+		}
+	}
+	if held.FlagID == "" || other.FlagID == "" {
+		t.Fatalf("the demo batch gives no held flag and another provider's flag: %+v", all.Items)
+	}
+	return held, other
+}
+
+// TestCaseWorkflow: an investigator opens a case on a held claim's flag, notifies; the
+// hospital responds; the investigator confirms fabricated_service: the provider is barred
+// for three years from the decision date, the held claim is denied, the audit trail has
+// every step, and the provider's next claim is rejected provider_banned. A dismissed case
+// releases its held claims. Every refused move answers with its status and reason.
+func TestCaseWorkflow(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	held, other := heldFlags(t, e)
+	p := held.ProviderID
+	hosp := "hospital:" + p
+	open := map[string]any{"provider_id": p, "flag_ids": []string{held.FlagID}, "note": "beds billed twice"}
+	for _, c := range []struct {
+		role   string
+		body   any
+		status int
+	}{
+		{hosp, open, 403}, {"agency", open, 403},
+		{"investigator", map[string]any{"provider_id": p, "flag_ids": []string{"F-nope"}}, 400},
+		{"investigator", map[string]any{"provider_id": other.ProviderID, "flag_ids": []string{held.FlagID}}, 400},
+		{"investigator", map[string]any{"provider_id": p, "flag_ids": []string{held.FlagID}, "colour": "red"}, 400},
+	} {
+		if r := e.post("/v1/cases", c.role, c.body); r.status != c.status {
+			t.Errorf("open as %s with %v: %d %s, want %d", c.role, c.body, r.status, r.body, c.status)
+		}
+	}
+	r := e.post("/v1/cases", "investigator", open)
+	var kase fraud.Case
+	r.decode(t, &kase)
+	if r.status != 201 || kase.State != fraud.CaseOpen || kase.CaseID == "" {
+		t.Fatalf("open: %d %s", r.status, r.body)
+	}
+	id := kase.CaseID
+	if r := e.post("/v1/cases", "investigator", open); r.status != 409 || !strings.Contains(string(r.body), "in_case") {
+		t.Errorf("the same flag again: %d %s", r.status, r.body)
+	}
+	steps := []struct {
+		name, role, path string
+		body             any
+		status           int
+		why              string
+	}{
+		{"respond before notice", hosp, "response", map[string]string{"statement": "x"}, 409, "not been notified"},
+		{"decide before notice", "investigator", "decision", map[string]string{"decision": "dismiss"}, 409, "notify the provider first"},
+		{"agency notifies", "agency", "notice", map[string]string{}, 403, "may not"},
+		{"hospital notifies", hosp, "notice", map[string]string{}, 403, "may not"},
+		{"notify", "investigator", "notice", map[string]string{"note": "allegation sent"}, 200, ""},
+		{"decide before the deadline", "investigator", "decision", map[string]string{"decision": "dismiss"}, 409, "may respond until 2026-12-16"},
+		{"another hospital responds", "hospital:" + other.ProviderID, "response", map[string]string{"statement": "x"}, 404, "no case"},
+		{"empty statement", hosp, "response", map[string]string{"statement": " "}, 400, "empty"},
+		{"respond", hosp, "response", map[string]string{"statement": "the stays were real"}, 200, ""},
+		{"respond twice", hosp, "response", map[string]string{"statement": "again"}, 409, "already responded"},
+		{"hospital decides", hosp, "decision", map[string]string{"decision": "dismiss"}, 403, "may not"},
+	}
+	for _, s := range steps {
+		r := e.post("/v1/cases/"+id+"/"+s.path, s.role, s.body)
+		if r.status != s.status || (s.why != "" && !strings.Contains(string(r.body), s.why)) {
+			t.Errorf("%s: %d %s, want %d %q", s.name, r.status, r.body, s.status, s.why)
+		}
+	}
+	// The money: the held claim's fund share is the recovery; Art. 40 fine 2–5×.
+	var cv claimView
+	e.get("/v1/claims/"+p+"/"+held.ClaimIDs[0], "agency").decode(t, &cv)
+	recovery := cv.FundToProvider.Dec()
+	finding := func(fine decimal.Decimal) map[string]any {
+		return map[string]any{"decision": "confirm", "note": "fabricated", "findings": []map[string]any{{"type": "fabricated_service",
+			"claim_ids": []string{held.ClaimIDs[0]}, "practitioner_ids": []string{"D017"}, "fine": fine.StringFixed(2)}}}
+	}
+	if r := e.post("/v1/cases/"+id+"/decision", "investigator", finding(recovery.Mul(decimal.NewFromInt(6)).Add(decimal.NewFromInt(1)))); r.status != 400 ||
+		!strings.Contains(string(r.body), "outside") {
+		t.Errorf("a fine over 5×: %d %s", r.status, r.body)
+	}
+	r = e.post("/v1/cases/"+id+"/decision", "investigator", finding(recovery.Mul(decimal.NewFromInt(3))))
+	r.decode(t, &kase)
+	if r.status != 200 || kase.State != fraud.CaseDecided || kase.Decision != "confirm" || len(kase.Findings) != 1 ||
+		kase.Findings[0].Recovery.String() != recovery.StringFixed(2) || kase.Findings[0].Article != "art40" {
+		t.Fatalf("confirm: %d %s", r.status, r.body)
+	}
+	if r := e.post("/v1/cases/"+id+"/decision", "investigator", map[string]string{"decision": "dismiss"}); r.status != 409 {
+		t.Errorf("decide twice: %d %s", r.status, r.body)
+	}
+	e.get("/v1/cases/"+id, hosp).decode(t, &kase)
+	var trail []string
+	for _, ev := range kase.Events {
+		trail = append(trail, ev.Event+" by "+ev.Role)
+	}
+	if got := strings.Join(trail, ", "); got != "opened by investigator, notified by investigator, responded by hospital, decided by investigator" {
+		t.Errorf("audit trail: %s", got)
+	}
+	// The bar: terminated from the decision date for three years; the held claim denied.
+	var pv struct {
+		Status      string `json:"status"`
+		BannedUntil string `json:"banned_until"`
+	}
+	e.get("/v1/providers/"+p, "agency").decode(t, &pv)
+	if pv.Status != "terminated" || pv.BannedUntil != "2029-12-01" {
+		t.Errorf("provider after the confirmation: %+v", pv)
+	}
+	e.get("/v1/claims/"+p+"/"+held.ClaimIDs[0], "agency").decode(t, &cv)
+	if cv.PaymentStatus != "denied" {
+		t.Errorf("the held claim's payment: %q", cv.PaymentStatus)
+	}
+	var outbox int
+	e.svc.Store.DB().Get(&outbox, `SELECT count(*) FROM event_outbox WHERE topic = 'providers.status' AND key = $1`, p)
+	if outbox != 1 {
+		t.Errorf("%d providers.status events queued for %s", outbox, p)
+	}
+	// Its next claim is rejected provider_banned, naming the date.
+	next := fmt.Sprintf(`[{"claim_id":"%s-NEXT","provider_id":"%s","member_id":"M000001","care_type":"outpatient","service_date":"2026-11-20",`+
+		`"lines":[{"line_no":1,"item_code":"SRV01","category":"service","service_date":"2026-11-20","quantity":"1","unit_price":"30","amount":"30.00"}],"total":"30"}]`, p, p)
+	if r := e.do("POST", "/v1/batches?batch_id=B-AFTER-BAR", hosp, "application/json", []byte(next)); r.status != 202 {
+		t.Fatalf("post after the bar: %d %s", r.status, r.body)
+	}
+	v := e.waitBatch("B-AFTER-BAR", hosp)
+	var after struct{ Claims []claim.Result }
+	e.get("/v1/batches/B-AFTER-BAR", hosp).decode(t, &after)
+	if v.Counts["rejected"] != 1 || !after.Claims[0].HasReason(claim.ReasonProviderBanned) || !strings.Contains(after.Claims[0].Reasons[0].Message, "2029-12-01") {
+		t.Errorf("the barred provider's next claim: %+v", after.Claims)
+	}
+	// A dismissed case releases its held claims and closes its flags.
+	r = e.post("/v1/cases", "investigator", map[string]any{"provider_id": other.ProviderID, "flag_ids": []string{other.FlagID}})
+	r.decode(t, &kase)
+	id2 := kase.CaseID
+	for _, s := range []struct {
+		path, role string
+		body       any
+	}{
+		{"notice", "investigator", map[string]string{}},
+		{"response", "hospital:" + other.ProviderID, map[string]string{"statement": "explained"}},
+		{"decision", "investigator", map[string]string{"decision": "dismiss", "note": "explained"}},
+	} {
+		if r := e.post("/v1/cases/"+id2+"/"+s.path, s.role, s.body); r.status != 200 {
+			t.Fatalf("%s: %d %s", s.path, r.status, r.body)
+		}
+	}
+	var closed flagList
+	e.get("/v1/flags?status=dismissed", "agency").decode(t, &closed)
+	if len(closed.Items) != 1 || closed.Items[0].FlagID != other.FlagID {
+		t.Errorf("dismissed flags: %+v", closed.Items)
+	}
+	for _, cid := range other.ClaimIDs {
+		var c claimView
+		if r := e.get("/v1/claims/"+other.ProviderID+"/"+cid, "agency"); r.status == 200 {
+			r.decode(t, &c)
+			if c.Status == claim.StatusHeld && c.PaymentStatus != "released" {
+				t.Errorf("held claim %s after a dismissal: %q", cid, c.PaymentStatus)
+			}
+		}
+	}
+	// Lists: by state; a hospital only its own.
+	var list caseList
+	e.get("/v1/cases?state=decided", "agency").decode(t, &list)
+	if len(list.Items) != 2 {
+		t.Errorf("decided cases: %d", len(list.Items))
+	}
+	e.get("/v1/cases", hosp).decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].ProviderID != p {
+		t.Errorf("the hospital's cases: %+v", list.Items)
+	}
+	for _, c := range []struct {
+		path, role string
+		status     int
+	}{
+		{"/v1/cases?provider_id=" + other.ProviderID, hosp, 403}, {"/v1/cases?state=closed", "agency", 400},
+		{"/v1/cases/" + id2, hosp, 404}, {"/v1/cases/K-nope", "agency", 404},
+	} {
+		if r := e.get(c.path, c.role); r.status != c.status {
+			t.Errorf("%s as %s: %d %s", c.path, c.role, r.status, r.body)
+		}
+	}
+}
