@@ -1,17 +1,53 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
 	"medclaims/fraud"
 )
+
+// readTopic reads n messages from every partition of a topic, waiting up to 30 s.
+func readTopic(t *testing.T, e *env, topic string, n int) [][]byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out [][]byte
+	for len(out) < n {
+		for part := range 2 {
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.svc.Brokers, Topic: topic, Partition: part, MaxWait: 100 * time.Millisecond})
+			r.SetOffset(kafka.FirstOffset)
+			for {
+				pctx, pcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+				m, err := r.ReadMessage(pctx)
+				pcancel()
+				if err != nil {
+					break
+				}
+				out = append(out, m.Value)
+			}
+			r.Close()
+		}
+		if len(out) >= n || ctx.Err() != nil {
+			break
+		}
+		out = out[:0]
+	}
+	if len(out) < n {
+		t.Fatalf("%s: %d messages, want %d", topic, len(out), n)
+	}
+	return out
+}
 
 func (e *env) post(path, role string, body any) response {
 	e.t.Helper()
@@ -196,6 +232,22 @@ func TestCaseWorkflow(t *testing.T) {
 				t.Errorf("held claim %s after a dismissal: %q", cid, c.PaymentStatus)
 			}
 		}
+	}
+	// The events reach fraud.cases (every transition of both cases) and providers.status.
+	cases := readTopic(t, e, e.svc.Topics.FraudCases, 8)
+	status := readTopic(t, e, e.svc.Topics.ProvidersStatus, 1)
+	var decided, bar map[string]any
+	for _, m := range cases {
+		var ev map[string]any
+		json.Unmarshal(m, &ev)
+		if ev["case_id"] == id && ev["event"] == "decided" {
+			decided = ev
+		}
+	}
+	json.Unmarshal(status[0], &bar)
+	if decided == nil || decided["decision"] != "confirm" || decided["by"] == "" || bar["provider_id"] != p || bar["status"] != "terminated" ||
+		bar["banned_until"] != "2029-12-01" || bar["case_id"] != id {
+		t.Errorf("fraud.cases decided event %v; providers.status %v", decided, bar)
 	}
 	// Lists: by state; a hospital only its own.
 	var list caseList

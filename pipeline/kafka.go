@@ -23,6 +23,7 @@ type Topics struct {
 	Adjudicated     string
 	DLQ             string
 	FraudFlags      string
+	FraudCases      string
 	ProvidersStatus string
 }
 
@@ -30,13 +31,13 @@ type Topics struct {
 func NewTopics(prefix string) Topics {
 	return Topics{
 		Submitted: prefix + "claims.submitted", Adjudicated: prefix + "claims.adjudicated", DLQ: prefix + "claims.dlq",
-		FraudFlags: prefix + "fraud.flags", ProvidersStatus: prefix + "providers.status",
+		FraudFlags: prefix + "fraud.flags", FraudCases: prefix + "fraud.cases", ProvidersStatus: prefix + "providers.status",
 	}
 }
 
 // All lists every topic.
 func (t Topics) All() []string {
-	return []string{t.Submitted, t.Adjudicated, t.DLQ, t.FraudFlags, t.ProvidersStatus}
+	return []string{t.Submitted, t.Adjudicated, t.DLQ, t.FraudFlags, t.FraudCases, t.ProvidersStatus}
 }
 
 // Broker is the embedded Kafka-protocol broker (kfake) for one-machine runs and tests.

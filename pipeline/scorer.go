@@ -162,11 +162,19 @@ func (s *Scorer) Handle(ctx context.Context, batch []kafka.Message) (Outcome, er
 func (s *Scorer) evaluate(ctx context.Context) {
 	p := NewProducer(s.cfg.Brokers, s.cfg.Topics.FraudFlags)
 	defer p.Close()
+	events := map[string]*Producer{"fraud.cases": NewProducer(s.cfg.Brokers, s.cfg.Topics.FraudCases),
+		"providers.status": NewProducer(s.cfg.Brokers, s.cfg.Topics.ProvidersStatus)}
+	for _, ep := range events {
+		defer ep.Close()
+	}
 	for {
 		start := time.Now()
 		err := s.evaluateOnce(ctx)
 		if err == nil {
 			err = s.publishFlags(ctx, p)
+		}
+		if err == nil {
+			err = s.publishEvents(ctx, events)
 		}
 		s.noteEvaluation(err)
 		if n, err := s.st.ScoringPending(ctx); err == nil {
@@ -182,7 +190,7 @@ func (s *Scorer) evaluate(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
-		case <-time.After(30 * time.Second):
+		case <-time.After(2 * time.Second): // and the outbox of case events is read at least this often
 		}
 	}
 }
@@ -216,6 +224,31 @@ func (s *Scorer) publishFlags(ctx context.Context, p *Producer) error {
 		s.metrics.Flags.WithLabelValues(f.Rule).Inc()
 	}
 	return s.st.MarkPublished(ctx, flags)
+}
+
+// publishEvents publishes the case and designation events queued by decisions (the
+// outbox), in order, and clears them once acknowledged.
+func (s *Scorer) publishEvents(ctx context.Context, producers map[string]*Producer) error {
+	for {
+		evs, err := s.st.PendingEvents(ctx, 500)
+		if err != nil || len(evs) == 0 {
+			return err
+		}
+		ids := make([]int64, len(evs))
+		for i, ev := range evs {
+			p, ok := producers[ev.Topic]
+			if !ok {
+				return fmt.Errorf("outbox event %d: unknown topic %q", ev.ID, ev.Topic)
+			}
+			if err := p.Write(ctx, kafka.Message{Key: []byte(ev.Key), Value: ev.Value}); err != nil {
+				return fmt.Errorf("publish %s event %d: %w", ev.Topic, ev.ID, err)
+			}
+			ids[i] = ev.ID
+		}
+		if err := s.st.EventsPublished(ctx, ids); err != nil {
+			return err
+		}
+	}
 }
 
 // noteEvaluation logs a failed evaluation and reports it as a stall once it has lasted.

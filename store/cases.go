@@ -269,3 +269,28 @@ func (s *Store) CasePayments(ctx context.Context, providerID string, claimIDs []
 	}
 	return out, rows.Err()
 }
+
+// OutboxEvent is a case or designation event waiting to be published.
+type OutboxEvent struct {
+	ID    int64  `db:"id"`
+	Topic string `db:"topic"` // "fraud.cases" or "providers.status", without the prefix
+	Key   string `db:"key"`
+	Value []byte `db:"value"`
+}
+
+// PendingEvents lists queued events, oldest first.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]OutboxEvent, error) {
+	var out []OutboxEvent
+	if err := s.db.SelectContext(ctx, &out, `SELECT id, topic, key, value FROM event_outbox ORDER BY id LIMIT $1`, limit); err != nil {
+		return nil, fmt.Errorf("read the event outbox: %w", err)
+	}
+	return out, nil
+}
+
+// EventsPublished removes published events from the outbox.
+func (s *Store) EventsPublished(ctx context.Context, ids []int64) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM event_outbox WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+		return fmt.Errorf("clear the event outbox: %w", err)
+	}
+	return nil
+}
