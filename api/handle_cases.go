@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -59,12 +57,6 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 	return nil
 }
 
-func newCaseID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return "K" + hex.EncodeToString(b[:])
-}
-
 // openCase opens a case from open flags of one provider (investigator).
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -92,7 +84,7 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	c, err := fraud.OpenCase(newCaseID(), actorOf(principalOf(r.Context())), in.ProviderID, flags, s.cfg.Now().UTC(), in.Note)
+	c, err := fraud.OpenCase(store.NewCaseID(), actorOf(principalOf(r.Context())), in.ProviderID, flags, s.cfg.Now().UTC(), in.Note)
 	if err == nil {
 		err = s.cfg.Store.SaveCase(r.Context(), store.CaseChange{Case: c, Now: s.cfg.Now()})
 	}

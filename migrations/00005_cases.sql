@@ -76,7 +76,12 @@ CREATE TABLE event_outbox (
     value jsonb NOT NULL
 );
 
+-- A dismissal lifts a payment suspension and remembers the score it dismissed: the scorer
+-- suspends the provider again only when new evidence takes the score above it.
+ALTER TABLE provider_fraud ADD COLUMN cleared_score numeric;
+
 -- +goose Down
+ALTER TABLE provider_fraud DROP COLUMN cleared_score;
 DROP TABLE event_outbox;
 DROP TABLE sanctions;
 DROP TABLE claim_payments;

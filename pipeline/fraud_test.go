@@ -270,6 +270,17 @@ func TestCensusSuspendsProvider(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM provider_fraud WHERE payment_suspended`); n != 1 {
 		t.Errorf("%d providers suspended, want 1", n)
 	}
+	// The suspension opened a case, by the system, on the provider's open flags.
+	if n := e.count(`SELECT count(*) FROM fraud_cases c JOIN case_events ev USING (case_id)
+		WHERE c.provider_id = 'H1002' AND c.state = 'open' AND ev.role = 'system' AND ev.event = 'opened'`); n != 1 {
+		t.Errorf("%d system cases for the suspended provider, want 1", n)
+	}
+	if n := e.count(`SELECT count(*) FROM fraud_flags WHERE provider_id = 'H1002' AND rule = 'census_over_beds' AND status = 'in_case'`); n != 1 {
+		t.Errorf("the census flag is not in the case")
+	}
+	if n := e.count(`SELECT count(*) FROM fraud_cases WHERE provider_id <> 'H1002'`); n != 0 {
+		t.Errorf("%d cases of providers not suspended", n)
+	}
 }
 
 // TestScorerSurvivesRedelivery: the scoring consumer stopped after a database commit and

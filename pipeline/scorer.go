@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -290,6 +291,7 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
 		}
 		groups := peerGroups(providers, facts)
 		var flags []fraud.Flag
+		var suspended []string
 		for _, id := range all {
 			p := providers[id]
 			res := fraud.EvaluateProvider(params, fraud.ProviderInput{Provider: p, Claims: facts[id], Peers: groups[groupKey(p)]})
@@ -297,15 +299,44 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
 			for i, h := range res.Hits {
 				rules[i] = h.Rule
 			}
-			if err := tx.SaveScore(ctx, store.ProviderScore{ProviderID: id, Score: res.Score.String(), Rules: rules,
-				FlaggedShare: res.FlaggedShare.String(), UpdatedAt: now}, res.Score.GreaterThanOrEqual(params.HoldScore)); err != nil {
+			newly, err := tx.SaveScore(ctx, store.ProviderScore{ProviderID: id, Score: res.Score.String(), Rules: rules,
+				FlaggedShare: res.FlaggedShare.String(), UpdatedAt: now}, res.Score.GreaterThanOrEqual(params.HoldScore))
+			if err != nil {
 				return err
+			}
+			if newly {
+				suspended = append(suspended, id+" "+res.Score.String())
 			}
 			flags = append(flags, params.ProviderFlags(id, res, now)...)
 		}
 		sort.Slice(flags, func(i, j int) bool { return flags[i].FlagID < flags[j].FlagID })
-		return tx.SaveProviderFlags(ctx, flags)
+		if err := tx.SaveProviderFlags(ctx, flags); err != nil {
+			return err
+		}
+		return openSuspensionCases(ctx, tx, suspended, now)
 	})
+}
+
+// openSuspensionCases opens a case, as the system, for each provider whose payment was just
+// suspended, on its open flags (FRAUD.md §5); a provider whose flags are all in cases
+// already gets none.
+func openSuspensionCases(ctx context.Context, tx *store.Scoring, suspended []string, now time.Time) error {
+	system := fraud.Actor{Name: "medclaims", Role: fraud.ActorSystem}
+	for _, s := range suspended {
+		id, score, _ := strings.Cut(s, " ")
+		flags, err := tx.OpenFlags(ctx, id)
+		if err != nil || len(flags) == 0 {
+			return err
+		}
+		c, err := fraud.OpenCase(store.NewCaseID(), system, id, flags, now, "payment suspended (暂停拨付): provider score "+score+" reached hold_score")
+		if err != nil {
+			return err
+		}
+		if err := tx.SaveCase(ctx, store.CaseChange{Case: c, Now: now}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func groupKey(p *policy.Provider) string { return strconv.Itoa(p.Level) + "/" + p.Region }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,25 +31,34 @@ type CaseChange struct {
 
 // SaveCase writes a transition. A case moved by someone else meanwhile is ErrCaseMoved.
 func (s *Store) SaveCase(ctx context.Context, ch CaseChange) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := saveCaseRow(ctx, tx, ch); err != nil {
-			return err
-		}
-		ev := ch.Case.Events[len(ch.Case.Events)-1]
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, event, state, by_name, role, at, note)
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return saveCase(ctx, tx, ch) })
+}
+
+// NewCaseID returns a fresh case id.
+func NewCaseID() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return "K" + hex.EncodeToString(b[:])
+}
+
+func saveCase(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	if err := saveCaseRow(ctx, tx, ch); err != nil {
+		return err
+	}
+	ev := ch.Case.Events[len(ch.Case.Events)-1]
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (case_id, event, state, by_name, role, at, note)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, ch.Case.CaseID, ev.Event, ev.State, text(ev.By), ev.Role, ev.At.UTC(), text(ev.Note)); err != nil {
-			return fmt.Errorf("append case event: %w", err)
-		}
-		if err := setFlagStatus(ctx, tx, ch); err != nil {
+		return fmt.Errorf("append case event: %w", err)
+	}
+	if err := setFlagStatus(ctx, tx, ch); err != nil {
+		return err
+	}
+	if ch.Outcome != nil {
+		if err := applyOutcome(ctx, tx, ch); err != nil {
 			return err
 		}
-		if ch.Outcome != nil {
-			if err := applyOutcome(ctx, tx, ch); err != nil {
-				return err
-			}
-		}
-		return queueCaseEvent(ctx, tx, ch)
-	})
+	}
+	return queueCaseEvent(ctx, tx, ch)
 }
 
 func saveCaseRow(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
@@ -133,7 +144,7 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 		}
 	}
 	if c.Decision == fraud.DecisionDismiss {
-		if _, err := tx.ExecContext(ctx, `UPDATE provider_fraud SET payment_suspended = false, suspended_at = NULL, updated_at = $2
+		if _, err := tx.ExecContext(ctx, `UPDATE provider_fraud SET payment_suspended = false, suspended_at = NULL, cleared_score = score, updated_at = $2
 			WHERE provider_id = $1 AND NOT EXISTS (SELECT 1 FROM fraud_cases WHERE provider_id = $1 AND state <> 'decided')`,
 			c.ProviderID, ch.Now.UTC()); err != nil {
 			return fmt.Errorf("lift payment suspension: %w", err)

@@ -168,7 +168,7 @@ func (b *Batch) SaveFlags(ctx context.Context, flags []fraud.Flag) ([]fraud.Flag
 			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10::jsonb, $11, $11)
 			ON CONFLICT (flag_id) DO UPDATE SET claim_ids = EXCLUDED.claim_ids, score = EXCLUDED.score, severity = EXCLUDED.severity,
 				evidence = EXCLUDED.evidence, updated_at = EXCLUDED.updated_at
-			WHERE f.status = 'open' AND (f.evidence, f.score, f.claim_ids) IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.score, EXCLUDED.claim_ids)
+			WHERE f.status IN ('open', 'in_case') AND (f.evidence, f.score, f.claim_ids) IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.score, EXCLUDED.claim_ids)
 			RETURNING `+flagCols, f.FlagID, f.ProviderID, f.MemberID, pq.Array(f.ClaimIDs), f.Rule, f.Level, f.Score.String(), f.Severity,
 			f.Status, ev, f.UpdatedAt.UTC().Truncate(time.Microsecond)))
 		if err != nil {

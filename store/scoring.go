@@ -61,18 +61,37 @@ type ProviderScore struct {
 }
 
 // SaveScore records a provider's score; a score at holdScore suspends its payment, and a
-// suspension stands until a decision lifts it (never by a lower score).
-func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore, suspend bool) error {
-	if _, err := s.tx.tx.ExecContext(ctx, `
+// suspension stands until a decision lifts it (never by a lower score). After a dismissal
+// only a score above the dismissed one suspends again. It reports whether this call
+// suspended the provider.
+func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore, suspend bool) (suspended bool, err error) {
+	const now = `provider_fraud.payment_suspended OR (EXCLUDED.payment_suspended AND
+		(provider_fraud.cleared_score IS NULL OR EXCLUDED.score > provider_fraud.cleared_score))`
+	err = s.tx.tx.QueryRowContext(ctx, `
+		WITH before AS (SELECT payment_suspended FROM provider_fraud WHERE provider_id = $1)
 		INSERT INTO provider_fraud (provider_id, score, rules, flagged_share, payment_suspended, suspended_at, updated_at)
 		VALUES ($1, $2::numeric, $3, $4::numeric, $5, CASE WHEN $5 THEN $6::timestamptz END, $6)
 		ON CONFLICT (provider_id) DO UPDATE SET score = EXCLUDED.score, rules = EXCLUDED.rules, flagged_share = EXCLUDED.flagged_share,
-			payment_suspended = provider_fraud.payment_suspended OR EXCLUDED.payment_suspended,
-			suspended_at = COALESCE(provider_fraud.suspended_at, EXCLUDED.suspended_at), updated_at = EXCLUDED.updated_at`,
-		p.ProviderID, p.Score, pq.Array(p.Rules), p.FlaggedShare, suspend, p.UpdatedAt); err != nil {
-		return fmt.Errorf("save score of %s: %w", p.ProviderID, err)
+			payment_suspended = `+now+`,
+			suspended_at = CASE WHEN `+now+` THEN COALESCE(provider_fraud.suspended_at, EXCLUDED.updated_at) END,
+			updated_at = EXCLUDED.updated_at
+		RETURNING payment_suspended AND NOT COALESCE((SELECT payment_suspended FROM before), false)`,
+		p.ProviderID, p.Score, pq.Array(p.Rules), p.FlaggedShare, suspend, p.UpdatedAt).Scan(&suspended)
+	if err != nil {
+		return false, fmt.Errorf("save score of %s: %w", p.ProviderID, err)
 	}
-	return nil
+	return suspended, nil
+}
+
+// OpenFlags reads a provider's open flags (claim and provider flags).
+func (s *Scoring) OpenFlags(ctx context.Context, providerID string) ([]fraud.Flag, error) {
+	return scanFlags(s.tx.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.provider_id = $1 AND f.status = 'open'
+		ORDER BY f.flag_id`, providerID))
+}
+
+// SaveCase writes a case transition in the scoring transaction (see Store.SaveCase).
+func (s *Scoring) SaveCase(ctx context.Context, ch CaseChange) error {
+	return saveCase(ctx, s.tx.tx, ch)
 }
 
 // SaveFlags upserts flags (see Batch.SaveFlags).
