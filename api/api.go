@@ -108,6 +108,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "POST /v1/cases/{case_id}/notice", s.authenticate(investigators, s.noticeCase))
 	s.handle(mux, "POST /v1/cases/{case_id}/response", s.authenticate(hospitals, s.respondCase))
 	s.handle(mux, "POST /v1/cases/{case_id}/decision", s.authenticate(investigators, s.decideCase))
+	s.handle(mux, "GET /v1/sanctions", s.authenticate(reviewers, s.listSanctions))
 	mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
 	return mux
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -248,6 +249,29 @@ func TestCaseWorkflow(t *testing.T) {
 	if decided == nil || decided["decision"] != "confirm" || decided["by"] == "" || bar["provider_id"] != p || bar["status"] != "terminated" ||
 		bar["banned_until"] != "2029-12-01" || bar["case_id"] != id {
 		t.Errorf("fraud.cases decided event %v; providers.status %v", decided, bar)
+	}
+	// The sanction register: the provider and the named practitioner, barred until 2029-12-01.
+	var reg struct{ Items []fraud.Sanction }
+	e.get("/v1/sanctions", "investigator").decode(t, &reg)
+	if len(reg.Items) != 2 || reg.Items[0].ProviderID != p || reg.Items[1].PractitionerID != "D017" || reg.Items[0].Until == nil ||
+		reg.Items[0].Until.Format("2006-01-02") != "2029-12-01" || reg.Items[0].CaseID != id {
+		t.Errorf("sanction register: %+v", reg.Items)
+	}
+	req, _ := http.NewRequest("GET", e.base+"/v1/sanctions", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
+	req.Header.Set("Accept", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := "provider_id,practitioner_id,finding,article,case_id,decided_at,until\n" + p + ",,fabricated_service,art40," + id + ",2026-12-01,2029-12-01\n" +
+		p + ",D017,fabricated_service,art40," + id + ",2026-12-01,2029-12-01\n"; string(csvBody) != want {
+		t.Errorf("sanctions CSV:\n%s\nwant\n%s", csvBody, want)
+	}
+	if r := e.get("/v1/sanctions", hosp); r.status != 403 {
+		t.Errorf("a hospital reads the register: %d", r.status)
 	}
 	// Lists: by state; a hospital only its own.
 	var list caseList

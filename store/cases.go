@@ -305,3 +305,28 @@ func (s *Store) EventsPublished(ctx context.Context, ids []int64) error {
 	}
 	return nil
 }
+
+// Sanctions reads the sanction register, newest decision first.
+func (s *Store) Sanctions(ctx context.Context) ([]fraud.Sanction, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT provider_id, practitioner_id, finding, article, case_id, decided_at, until FROM sanctions
+		ORDER BY decided_at DESC, id`)
+	if err != nil {
+		return nil, fmt.Errorf("read the sanction register: %w", err)
+	}
+	defer rows.Close()
+	out := []fraud.Sanction{}
+	for rows.Next() {
+		var sn fraud.Sanction
+		var until sql.NullTime
+		if err := rows.Scan(&sn.ProviderID, &sn.PractitionerID, &sn.Finding, &sn.Article, &sn.CaseID, &sn.DecidedAt, &until); err != nil {
+			return nil, err
+		}
+		sn.DecidedAt = sn.DecidedAt.UTC()
+		if until.Valid {
+			u := until.Time.UTC()
+			sn.Until = &u
+		}
+		out = append(out, sn)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strings"
+	"time"
+
+	"medclaims/fraud"
+)
+
+// sanctionList is the sanction register as JSON.
+type sanctionList struct {
+	Items []fraud.Sanction `json:"items"`
+}
+
+// listSanctions serves the sanction register (信用记录): JSON, or CSV for other agencies
+// with Accept: text/csv.
+func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
+	if len(r.URL.Query()) > 0 {
+		writeError(w, errorf(codeBadRequest, "GET /v1/sanctions takes no query parameters"))
+		return
+	}
+	list, err := s.cfg.Store.Sanctions(r.Context())
+	if err != nil {
+		s.internal(w, "read the sanction register", err)
+		return
+	}
+	if !strings.Contains(r.Header.Get("Accept"), "text/csv") {
+		writeJSON(w, http.StatusOK, sanctionList{Items: list})
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="sanctions.csv"`)
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until"})
+	for _, sn := range list {
+		until := ""
+		if sn.Until != nil {
+			until = sn.Until.Format("2006-01-02")
+		}
+		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.Format(time.DateOnly), until})
+	}
+	cw.Flush()
+}
