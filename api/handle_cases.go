@@ -2,34 +2,36 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"slices"
-	"time"
 
+	"medclaims/casework"
 	"medclaims/claim"
 	"medclaims/fraud"
-	"medclaims/payment"
-	"medclaims/policy"
-	"medclaims/store"
 )
 
 // caseError answers a refused case move: 409 for a state that does not allow it, 403 for a
-// role that may not, 400 for wrong content.
-func (s *Server) caseError(w http.ResponseWriter, what string, err error) {
-	switch {
-	case errors.Is(err, fraud.ErrTransition), errors.Is(err, store.ErrCaseMoved):
+// role that may not, 400 for wrong content, 404 for a case the principal cannot see.
+func (s *Server) caseError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	switch casework.Kind(err) {
+	case "conflict":
 		writeError(w, errorf(codeConflict, "%v", err))
-	case errors.Is(err, fraud.ErrNotAllowed):
+	case "forbidden":
 		writeError(w, errorf(codeForbidden, "%v", err))
-	case errors.Is(err, fraud.ErrInvalid):
+	case "invalid":
 		writeError(w, errorf(codeBadRequest, "%v", err))
+	case "not_found":
+		writeError(w, errorf(codeNotFound, "no case %s", r.PathValue("case_id")))
 	default:
 		s.internal(w, what, err)
 	}
+}
+
+func (s *Server) cases() casework.Service {
+	return casework.Service{Store: s.cfg.Store, Now: s.cfg.Now}
 }
 
 func actorOf(p Principal) fraud.Actor {
@@ -57,6 +59,15 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 	return nil
 }
 
+// answer writes a moved case, or the error of the move.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, what string, status int, c fraud.Case, err error) {
+	if err != nil {
+		s.caseError(w, r, what, err)
+		return
+	}
+	writeJSON(w, status, c)
+}
+
 // openCase opens a case from open flags of one provider (investigator).
 func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 	var in struct {
@@ -68,56 +79,17 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	flags, err := s.cfg.Store.FlagsByID(r.Context(), in.FlagIDs)
-	if err != nil {
-		s.internal(w, "read flags", err)
-		return
-	}
-	for _, id := range in.FlagIDs {
-		i := slices.IndexFunc(flags, func(f fraud.Flag) bool { return f.FlagID == id })
-		switch {
-		case i < 0:
-			writeError(w, errorf(codeBadRequest, "no flag %s", id))
-			return
-		case flags[i].Status != fraud.StatusOpen:
-			writeError(w, errorf(codeConflict, "flag %s is %s, not open: it belongs to a case already", id, flags[i].Status))
-			return
-		}
-	}
-	c, err := fraud.OpenCase(store.NewCaseID(), actorOf(principalOf(r.Context())), in.ProviderID, flags, s.cfg.Now().UTC(), in.Note)
-	if err == nil {
-		err = s.cfg.Store.SaveCase(r.Context(), store.CaseChange{Case: c, Now: s.cfg.Now()})
-	}
-	if err != nil {
-		s.caseError(w, "open case", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, c)
-}
-
-// caseFor reads a case the principal may see: a hospital only its own (another's is 404).
-func (s *Server) caseFor(w http.ResponseWriter, r *http.Request) (*fraud.Case, bool) {
-	p := principalOf(r.Context())
-	id := r.PathValue("case_id")
-	c, err := s.cfg.Store.Case(r.Context(), id)
-	if err == nil && p.Role == RoleHospital && c.ProviderID != p.ProviderID {
-		err = store.ErrNotFound
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, errorf(codeNotFound, "no case %s", id))
-		return nil, false
-	}
-	if err != nil {
-		s.internal(w, "read case", err)
-		return nil, false
-	}
-	return c, true
+	c, err := s.cases().Open(r.Context(), actorOf(principalOf(r.Context())), in.ProviderID, in.FlagIDs, in.Note)
+	s.answer(w, r, "open case", http.StatusCreated, c, err)
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request) {
-	if c, ok := s.caseFor(w, r); ok {
-		writeJSON(w, http.StatusOK, c)
+	c, err := s.cases().Get(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"))
+	if err != nil {
+		s.caseError(w, r, "read case", err)
+		return
 	}
+	writeJSON(w, http.StatusOK, c)
 }
 
 // caseList is a list of cases.
@@ -162,23 +134,6 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// moveCase reads the case, applies move and saves the result with its event.
-func (s *Server) moveCase(w http.ResponseWriter, r *http.Request, what string, move func(c fraud.Case) (fraud.Case, *fraud.Outcome, error)) {
-	c, ok := s.caseFor(w, r)
-	if !ok {
-		return
-	}
-	next, outcome, err := move(*c)
-	if err == nil {
-		err = s.cfg.Store.SaveCase(r.Context(), store.CaseChange{Case: next, FromState: c.State, Outcome: outcome, Now: s.cfg.Now()})
-	}
-	if err != nil {
-		s.caseError(w, what, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, next)
-}
-
 func (s *Server) noticeCase(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Note string `json:"note"`
@@ -187,31 +142,8 @@ func (s *Server) noticeCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	days, err := s.responseDays(r.Context())
-	if err != nil {
-		s.internal(w, "read the policy's response_days", err)
-		return
-	}
-	s.moveCase(w, r, "notify", func(c fraud.Case) (fraud.Case, *fraud.Outcome, error) {
-		n, err := c.Notify(actorOf(principalOf(r.Context())), s.cfg.Now().UTC(), days, in.Note)
-		return n, nil, err
-	})
-}
-
-// responseDays is the response_days of the policy version in force now (FRAUD.md §4).
-func (s *Server) responseDays(ctx context.Context) (int, error) {
-	bundles, err := s.cfg.Store.Policies(ctx, payment.PolicyOptions())
-	if err != nil {
-		return 0, err
-	}
-	now, days := s.cfg.Now(), fraud.NewParams(policy.FraudParams{}).ResponseDays
-	var best *time.Time
-	for _, b := range bundles {
-		if !b.EffectiveFrom.After(now) && (best == nil || b.EffectiveFrom.After(*best)) {
-			best, days = &b.EffectiveFrom, fraud.NewParams(b.Fraud).ResponseDays
-		}
-	}
-	return days, nil
+	c, err := s.cases().Notify(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), in.Note)
+	s.answer(w, r, "notify", http.StatusOK, c, err)
 }
 
 func (s *Server) respondCase(w http.ResponseWriter, r *http.Request) {
@@ -222,10 +154,8 @@ func (s *Server) respondCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	s.moveCase(w, r, "respond", func(c fraud.Case) (fraud.Case, *fraud.Outcome, error) {
-		n, err := c.Respond(actorOf(principalOf(r.Context())), s.cfg.Now().UTC(), in.Statement)
-		return n, nil, err
-	})
+	c, err := s.cases().Respond(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), in.Statement)
+	s.answer(w, r, "respond", http.StatusOK, c, err)
 }
 
 // findingIn is a finding as an investigator sends it.
@@ -252,19 +182,6 @@ func (s *Server) decideCase(w http.ResponseWriter, r *http.Request) {
 		dec.Findings = append(dec.Findings, fraud.Finding{Type: f.Type, ClaimIDs: f.ClaimIDs, PractitionerIDs: f.PractitionerIDs, Fine: f.Fine,
 			SuspendMonths: f.SuspendMonths})
 	}
-	s.moveCase(w, r, "decide", func(c fraud.Case) (fraud.Case, *fraud.Outcome, error) {
-		ids := slices.Clone(c.ClaimIDs)
-		for _, f := range dec.Findings {
-			ids = append(ids, f.ClaimIDs...)
-		}
-		claims, err := s.cfg.Store.CasePayments(r.Context(), c.ProviderID, ids)
-		if err != nil {
-			return c, nil, err
-		}
-		o, err := c.Decide(actorOf(principalOf(r.Context())), s.cfg.Now().UTC(), dec, claims)
-		if err != nil {
-			return c, nil, err
-		}
-		return o.Case, &o, nil
-	})
+	c, err := s.cases().Decide(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), dec)
+	s.answer(w, r, "decide", http.StatusOK, c, err)
 }

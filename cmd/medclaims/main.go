@@ -51,6 +51,9 @@ Commands:
   token create --role hospital:<provider_id>|agency|investigator [--name N]
                        creates an API token and prints it alone on stdout, once (only its hash
                        is stored); token list [--json]; token revoke ID
+  case list|show|open|notify|respond|decide
+                       the case workflow (FRAUD.md §5) with the API's rules and audit; --as NAME
+                       records who acts (see medclaims case for each subcommand's flags)
   dlq [--follow] [--json]
                        print the records parked on claims.dlq: error, stage, source topic,
                        partition and offset, batch id, claim, value
@@ -161,6 +164,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdFraud(ctx, rest, std)
 	case "token":
 		return cmdToken(ctx, rest, std)
+	case "case":
+		return cmdCase(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}

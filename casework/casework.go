@@ -1,0 +1,143 @@
+// Package casework carries out investigators' and hospitals' moves on cases: it reads what
+// a move needs from the store, lets package fraud decide, and saves the result with its
+// audit event in one transaction. The API and the command line both go through it, so a
+// case moves by the same rules whichever door it comes in by. No HTTP, no SQL.
+package casework
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"medclaims/fraud"
+	"medclaims/payment"
+	"medclaims/policy"
+	"medclaims/store"
+)
+
+// Service moves cases.
+type Service struct {
+	Store *store.Store
+	Now   func() time.Time
+}
+
+// Get reads a case the actor may see: a hospital only its own (another's is not found).
+func (s Service) Get(ctx context.Context, a fraud.Actor, id string) (*fraud.Case, error) {
+	c, err := s.Store.Case(ctx, id)
+	if err == nil && a.Role == fraud.ActorHospital && c.ProviderID != a.ProviderID {
+		return nil, store.ErrNotFound
+	}
+	return c, err
+}
+
+// Open opens a case on open flags of one provider.
+func (s Service) Open(ctx context.Context, a fraud.Actor, providerID string, flagIDs []string, note string) (fraud.Case, error) {
+	flags, err := s.Store.FlagsByID(ctx, flagIDs)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	for _, id := range flagIDs {
+		i := slices.IndexFunc(flags, func(f fraud.Flag) bool { return f.FlagID == id })
+		switch {
+		case i < 0:
+			return fraud.Case{}, fmt.Errorf("open a case: %w: no flag %s", fraud.ErrInvalid, id)
+		case flags[i].Status != fraud.StatusOpen:
+			return fraud.Case{}, fmt.Errorf("open a case: %w: flag %s is %s, not open: it belongs to a case already", fraud.ErrTransition, id, flags[i].Status)
+		}
+	}
+	now := s.Now().UTC()
+	c, err := fraud.OpenCase(store.NewCaseID(), a, providerID, flags, now, note)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	return c, s.Store.SaveCase(ctx, store.CaseChange{Case: c, Now: now})
+}
+
+// Notify sends the allegation; the deadline is now plus the policy's response_days.
+func (s Service) Notify(ctx context.Context, a fraud.Actor, id, note string) (fraud.Case, error) {
+	days, err := s.responseDays(ctx)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+		n, err := c.Notify(a, now, days, note)
+		return n, nil, err
+	})
+}
+
+// Respond records the hospital's statement.
+func (s Service) Respond(ctx context.Context, a fraud.Actor, id, statement string) (fraud.Case, error) {
+	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+		n, err := c.Respond(a, now, statement)
+		return n, nil, err
+	})
+}
+
+// Decide confirms or dismisses the case, with what the decision does to claims,
+// designation and register.
+func (s Service) Decide(ctx context.Context, a fraud.Actor, id string, dec fraud.Decision) (fraud.Case, error) {
+	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+		ids := slices.Clone(c.ClaimIDs)
+		for _, f := range dec.Findings {
+			ids = append(ids, f.ClaimIDs...)
+		}
+		claims, err := s.Store.CasePayments(ctx, c.ProviderID, ids)
+		if err != nil {
+			return c, nil, err
+		}
+		o, err := c.Decide(a, now, dec, claims)
+		if err != nil {
+			return c, nil, err
+		}
+		return o.Case, &o, nil
+	})
+}
+
+// move reads the case, applies the move and saves it; a case moved by someone else
+// meanwhile is refused (store.ErrCaseMoved).
+func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fraud.Case, time.Time) (fraud.Case, *fraud.Outcome, error)) (fraud.Case, error) {
+	c, err := s.Get(ctx, a, id)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	now := s.Now().UTC()
+	next, outcome, err := fn(*c, now)
+	if err != nil {
+		return fraud.Case{}, err
+	}
+	return next, s.Store.SaveCase(ctx, store.CaseChange{Case: next, FromState: c.State, Outcome: outcome, Now: now})
+}
+
+// responseDays is the response_days of the policy version in force now (FRAUD.md §4).
+func (s Service) responseDays(ctx context.Context) (int, error) {
+	bundles, err := s.Store.Policies(ctx, payment.PolicyOptions())
+	if err != nil {
+		return 0, fmt.Errorf("read the policy's response_days: %w", err)
+	}
+	now, days := s.Now(), fraud.NewParams(policy.FraudParams{}).ResponseDays
+	var best time.Time
+	for _, b := range bundles {
+		if !b.EffectiveFrom.After(now) && !b.EffectiveFrom.Before(best) {
+			best, days = b.EffectiveFrom, fraud.NewParams(b.Fraud).ResponseDays
+		}
+	}
+	return days, nil
+}
+
+// Kind sorts a casework error: a refused transition (conflict), a role that may not
+// (forbidden), wrong content (invalid), a missing case (not found), or another failure.
+func Kind(err error) string {
+	switch {
+	case errors.Is(err, fraud.ErrTransition), errors.Is(err, store.ErrCaseMoved):
+		return "conflict"
+	case errors.Is(err, fraud.ErrNotAllowed):
+		return "forbidden"
+	case errors.Is(err, fraud.ErrInvalid):
+		return "invalid"
+	case errors.Is(err, store.ErrNotFound):
+		return "not_found"
+	}
+	return "failed"
+}
