@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,12 @@ import (
 )
 
 func testNow() time.Time { return time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC) }
+
+// testClock is the service clock of a test (MEDCLAIMS_NOW in a real run), movable.
+type testClock struct{ ns atomic.Int64 }
+
+func (c *testClock) now() time.Time  { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *testClock) set(t time.Time) { c.ns.Store(t.UnixNano()) }
 
 // lockedBuffer collects the log of a test's service and server.
 type lockedBuffer struct {
@@ -48,6 +55,7 @@ func (l *lockedBuffer) String() string {
 // embedded broker over TCP, both consumers and the HTTP API, and a token per role.
 type env struct {
 	t      testing.TB
+	clock  *testClock
 	svc    *pipeline.Service
 	srv    *Server
 	base   string
@@ -92,8 +100,10 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
+	clock := &testClock{}
+	clock.set(testNow())
 	s, err := pipeline.StartService(ctx, pipeline.ServiceConfig{DatabaseURL: storetest.NewDB(t), BrokerAddr: "127.0.0.1:0",
-		Partitions: 2, Now: testNow}, log)
+		Partitions: 2, Now: clock.now}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +117,7 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 	}
 	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
 	t.Cleanup(func() { p.Close() })
-	cfg := Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p, Now: testNow}
+	cfg := Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p, Now: clock.now}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -115,7 +125,7 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, svc: s, srv: srv, base: "http://" + srv.Addr(), log: logs, tokens: map[string]string{}, ids: map[string]string{},
+	e := &env{t: t, clock: clock, svc: s, srv: srv, base: "http://" + srv.Addr(), log: logs, tokens: map[string]string{}, ids: map[string]string{},
 		cancel: cancel, spec: openAPIValidator(t)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx) }()

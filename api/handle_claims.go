@@ -77,7 +77,7 @@ func (s *Server) getProvider(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	v, err := s.cfg.Store.ProviderStanding(r.Context(), id)
+	v, err := s.cfg.Store.ProviderStanding(r.Context(), id, s.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, errorf(codeNotFound, "no provider %s in the loaded policy", id))
 		return

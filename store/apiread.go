@@ -12,6 +12,7 @@ import (
 
 	"medclaims/claim"
 	"medclaims/fraud"
+	"medclaims/policy"
 )
 
 // ErrNotFound is returned when the thing asked for is not stored.
@@ -95,8 +96,9 @@ type ProviderView struct {
 	Rules            []string   `json:"rules_firing"`
 }
 
-// ProviderStanding reads one provider for the API.
-func (s *Store) ProviderStanding(ctx context.Context, id string) (*ProviderView, error) {
+// ProviderStanding reads one provider for the API as it stands on now: a bar that has ended
+// shows as applicant (it may re-apply; it is never designated again by itself).
+func (s *Store) ProviderStanding(ctx context.Context, id string, now time.Time) (*ProviderView, error) {
 	var p ProviderView
 	var methods, rules pq.StringArray
 	var banned sql.NullTime
@@ -115,6 +117,9 @@ func (s *Store) ProviderStanding(ctx context.Context, id string) (*ProviderView,
 	if banned.Valid {
 		d := banned.Time.Format("2006-01-02")
 		p.BannedUntil = &d
+		if p.Status == policy.Terminated && !now.Before(banned.Time) {
+			p.Status = policy.Applicant
+		}
 	}
 	if p.SuspendedAt != nil {
 		t := p.SuspendedAt.UTC()
