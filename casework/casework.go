@@ -47,7 +47,7 @@ func (s Service) Open(ctx context.Context, a fraud.Actor, providerID string, fla
 			return fraud.Case{}, fmt.Errorf("open a case: %w: flag %s is %s, not open: it belongs to a case already", fraud.ErrTransition, id, flags[i].Status)
 		}
 	}
-	now := s.Now().UTC()
+	now := s.Now().UTC().Truncate(time.Millisecond)
 	c, err := fraud.OpenCase(store.NewCaseID(), a, providerID, flags, now, note)
 	if err != nil {
 		return fraud.Case{}, err
@@ -102,7 +102,7 @@ func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fra
 	if err != nil {
 		return fraud.Case{}, err
 	}
-	now := s.Now().UTC()
+	now := s.Now().UTC().Truncate(time.Millisecond)
 	next, outcome, err := fn(*c, now)
 	if err != nil {
 		return fraud.Case{}, err
