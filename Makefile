@@ -16,9 +16,11 @@ demo: build
 	./scripts/postgres-up.sh
 	./$(BIN) demo $(ARGS)
 
-# Every test, against the real PostgreSQL and the embedded broker over TCP.
+# Every test, against the real PostgreSQL, the embedded broker over TCP and, for the
+# console, a headless Chromium.
 test: vet
 	./scripts/postgres-up.sh
+	./scripts/chromium-up.sh
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 vet:

@@ -200,3 +200,18 @@ func (s *Store) CountSubmissions(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// ProviderFacts reads a provider's live claims of the last windowDays (up to its latest
+// claim date), for the console's census chart.
+func (s *Store) ProviderFacts(ctx context.Context, providerID string, windowDays int) ([]*fraud.Fact, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT f.provider_id, f.claim_id, f.fact FROM claim_facts f
+		WHERE f.live AND f.provider_id = $1
+		  AND f.claim_date > (SELECT max(claim_date) FROM claim_facts WHERE live AND provider_id = $1) - $2::int
+		ORDER BY f.claim_date, f.claim_id COLLATE "C"`, providerID, windowDays)
+	if err != nil {
+		return nil, fmt.Errorf("read live claims of %s: %w", providerID, err)
+	}
+	facts, err := scanFacts(rows, func(*fraud.Fact) string { return "" })
+	return facts[""], err
+}

@@ -1,0 +1,145 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/shopspring/decimal"
+)
+
+// artefacts is where the browser test keeps its screenshots: $MEDCLAIMS_ARTEFACTS, or a
+// fresh temporary directory; the test prints it.
+func artefacts(t *testing.T) string {
+	dir := os.Getenv("MEDCLAIMS_ARTEFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "medclaims-console-"+time.Now().Format("20060102-150405"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("console screenshots in %s", dir)
+	return dir
+}
+
+// TestConsoleInTheBrowser drives the console in headless Chromium: an investigator signs
+// in, opens a case on the top held flag, notifies; the hospital signs in and responds; the
+// investigator confirms a fabricated service and sees the provider barred on its page.
+func TestConsoleInTheBrowser(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	held, _ := heldFlags(t, e)
+	hosp := e.token("hospital:" + held.ProviderID)
+	dir := artefacts(t)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.NoSandbox, chromedp.Headless, chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 1000))
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	shot := func(name string) {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+		}
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return strings.TrimSpace(v)
+	}
+	signIn := func(token string) {
+		do("sign in", chromedp.Navigate(e.base+"/console/login"), chromedp.WaitVisible("#token"), chromedp.SendKeys("#token", token),
+			chromedp.Click("#signin"), chromedp.WaitVisible("header form button"))
+	}
+	signOut := func() { do("sign out", chromedp.Click("header form button"), chromedp.WaitVisible("#token")) }
+
+	signIn(e.tokens["investigator"])
+	do("the flags page", chromedp.WaitVisible("#flags"))
+	if flags := text("#flags"); !strings.Contains(flags, held.FlagID) {
+		t.Fatalf("the flags page lacks %s: %.400s", held.FlagID, flags)
+	}
+	shot("1-flags")
+	do("open a case", chromedp.Click(`tr[data-flag="`+held.FlagID+`"] button.open-case`), chromedp.WaitVisible("#trail"))
+	if st := text("#state"); st != "open" {
+		t.Fatalf("after opening: %q", st)
+	}
+	caseURL, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("notify", chromedp.SendKeys("#notice-note", "allegation sent by letter"), chromedp.Click("#notify"), chromedp.WaitVisible("#trail"))
+	if st := text("#state"); st != "notified" {
+		t.Fatalf("after the notice: %q", st)
+	}
+	shot("2-notified")
+	signOut()
+	signIn(hosp)
+	do("respond as the hospital", chromedp.Navigate(caseURL), chromedp.WaitVisible("#statement"),
+		chromedp.SendKeys("#statement", "the patient was with us the whole week"), chromedp.Click("#respond"), chromedp.WaitVisible("#trail"))
+	if st := text("#state"); st != "responded" {
+		t.Fatalf("after the response: %q", st)
+	}
+	if seen := text("main"); strings.Contains(seen, "Decide") || strings.Contains(seen, "Notify the provider") {
+		t.Errorf("the hospital is offered investigators' actions:\n%s", seen)
+	}
+	shot("3-responded-as-hospital")
+	signOut()
+	// The fine: three times the recovery of the provider's claims the form names.
+	c, err := e.svc.Store.Case(context.Background(), caseURL[strings.LastIndex(caseURL, "/")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := e.svc.Store.CasePayments(context.Background(), c.ProviderID, c.ClaimIDs)
+	recovery := decimal.Zero
+	for _, p := range own {
+		recovery = recovery.Add(p.FundToProvider)
+	}
+	signIn(e.tokens["investigator"])
+	do("decide", chromedp.Navigate(caseURL), chromedp.WaitVisible("#decide"), chromedp.SetValue("#finding-type", "fabricated_service"),
+		chromedp.SendKeys("#finding-fine", recovery.Mul(decimal.NewFromInt(3)).StringFixed(2)), chromedp.SendKeys("#finding-practitioners", "D017"),
+		chromedp.SendKeys("#decision-note", "no such admission"), chromedp.Click("#decide"), chromedp.WaitVisible("#trail"))
+	if st := text("#state"); st != "decided" {
+		t.Fatalf("after the decision: %q (%s)", st, text("main"))
+	}
+	shot("4-decided")
+	do("the provider page", chromedp.Click("#provider-link"), chromedp.WaitVisible("#census"))
+	if standing := text("#standing"); !strings.Contains(standing, "terminated") || !strings.Contains(standing, "until 2029-12-01") {
+		t.Errorf("the provider page after the decision: %q", standing)
+	}
+	shot("5-provider-barred")
+	// A form posted with the session but without its CSRF token is refused.
+	for _, body := range []string{"note=x", "note=x&csrf=0000"} {
+		req, _ := http.NewRequest("POST", e.base+"/console/cases/"+c.CaseID+"/notice", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.tokens["investigator"]})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a form without its CSRF token (%s): %d", body, resp.StatusCode)
+		}
+	}
+}
