@@ -59,30 +59,25 @@ func (e *env) post(path, role string, body any) response {
 	return e.do(http.MethodPost, path, role, "application/json", b)
 }
 
-// heldFlag finds an open flag whose first claim is held, and one of another provider.
+// heldFlags finds two open flags whose first claims are held, of two providers.
 func heldFlags(t *testing.T, e *env) (held fraud.Flag, other fraud.Flag) {
 	t.Helper()
 	var all flagList
 	e.get("/v1/flags?status=open&limit=500", "investigator").decode(t, &all)
+	var found []fraud.Flag
 	for _, f := range all.Items {
 		var cv claimView
 		if r := e.get("/v1/claims/"+f.ProviderID+"/"+f.ClaimIDs[0], "agency"); r.status == 200 {
 			r.decode(t, &cv)
 		}
-		if held.FlagID == "" && cv.Status == claim.StatusHeld {
-			held = f
+		if cv.Status == claim.StatusHeld && (len(found) == 0 || found[0].ProviderID != f.ProviderID) && len(found) < 2 {
+			found = append(found, f)
 		}
 	}
-	for _, f := range all.Items {
-		if held.FlagID != "" && f.ProviderID != held.ProviderID {
-			other = f
-			break
-		}
+	if len(found) < 2 {
+		t.Fatalf("the demo batch does not give held claims' flags of two providers: %+v", all.Items)
 	}
-	if held.FlagID == "" || other.FlagID == "" {
-		t.Fatalf("the demo batch gives no held flag and another provider's flag: %+v", all.Items)
-	}
-	return held, other
+	return found[0], found[1]
 }
 
 // TestCaseWorkflow: an investigator opens a case on a held claim's flag, notifies; the
@@ -242,14 +237,20 @@ func TestCaseWorkflow(t *testing.T) {
 	if len(closed.Items) != 1 || closed.Items[0].FlagID != other.FlagID {
 		t.Errorf("dismissed flags: %+v", closed.Items)
 	}
-	for _, cid := range other.ClaimIDs {
-		var c claimView
-		if r := e.get("/v1/claims/"+other.ProviderID+"/"+cid, "agency"); r.status == 200 {
-			r.decode(t, &c)
-			if c.Status == claim.StatusHeld && c.PaymentStatus != "released" {
-				t.Errorf("held claim %s after a dismissal: %q", cid, c.PaymentStatus)
-			}
-		}
+	var released claimView
+	e.get("/v1/claims/"+other.ProviderID+"/"+other.ClaimIDs[0], "agency").decode(t, &released)
+	if released.Status != claim.StatusHeld || released.PaymentStatus != "released" {
+		t.Errorf("the held claim %s after a dismissal: %s, payment %q", other.ClaimIDs[0], released.Status, released.PaymentStatus)
+	}
+	// A clean provider's claims flow untouched throughout.
+	clean := strings.ReplaceAll(strings.ReplaceAll(next, p, "H3001"), "M000001", "M000002")
+	if r := e.do("POST", "/v1/batches?batch_id=B-CLEAN", "hospital:H3001", "application/json", []byte(clean)); r.status != 202 {
+		t.Fatalf("a clean provider's claim: %d %s", r.status, r.body)
+	}
+	e.waitBatch("B-CLEAN", "hospital:H3001")
+	e.get("/v1/batches/B-CLEAN", "hospital:H3001").decode(t, &after)
+	if c := after.Claims[0]; c.Status != claim.StatusAdjudicated || len(c.Reasons) != 0 || c.Fraud == nil || c.Fraud.Held {
+		t.Errorf("a clean provider's claim: %s %+v %+v", c.Status, c.Reasons, c.Fraud)
 	}
 	// The events reach fraud.cases (every transition of both cases) and providers.status.
 	cases := readTopic(t, e, e.svc.Topics.FraudCases, 8)
