@@ -107,11 +107,7 @@ func cmdCase(ctx context.Context, args []string, std io3) error {
 	if *as == "" && sub != "list" && sub != "show" {
 		return badFlag(fs, "say who acts with --as NAME")
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx)
+	st, cfg, err := openWithConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -12,29 +9,17 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"medclaims/fraud"
-	"medclaims/store/storetest"
 )
 
 // TestCaseCommands: the case workflow from the terminal on the flags the sample batch
 // raises: open, a refused decision, notify, respond, dismiss; the trail names who acted.
 func TestCaseCommands(t *testing.T) {
-	db := storetest.NewDB(t)
-	broker, httpAddr := freeAddr(t), freeAddr(t)
-	env := []string{"DATABASE_URL=" + db, "MEDCLAIMS_HTTP_ADDR=" + httpAddr, "MEDCLAIMS_PARTITIONS=2", "KAFKA_BROKERS=", "MEDCLAIMS_NOW=2026-12-01"}
+	s := startServe(t)
+	env, db := s.env, s.db
 	if _, stderr, err := medclaims(t, env, "load", "../../sample/bundle"); err != nil {
 		t.Fatalf("load: %v %s", err, stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	serve := exec.CommandContext(ctx, bin, "serve", "--broker-addr", broker)
-	serve.Env = append(os.Environ(), env...)
-	var serveErr syncBuffer
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); serve.Wait() }()
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(serveErr.String(), "HTTP listening") })
-	if _, stderr, err := medclaims(t, append(env, "KAFKA_BROKERS="+broker), "submit", "--quiet", "../../sample/claims.jsonl"); err != nil {
+	if _, stderr, err := medclaims(t, env, "submit", "--quiet", "../../sample/claims.jsonl"); err != nil {
 		t.Fatalf("submit: %v %s", err, stderr)
 	}
 	x := sqlx.MustOpen("postgres", db)

@@ -34,11 +34,18 @@ func databaseName(dbURL string) string {
 
 // openConfigured opens (creating and migrating) the database of the configuration.
 func openConfigured(ctx context.Context) (*store.Store, error) {
+	st, _, err := openWithConfig(ctx)
+	return st, err
+}
+
+// openWithConfig is openConfigured that also returns the configuration (its clock).
+func openWithConfig(ctx context.Context) (*store.Store, config, error) {
 	cfg, err := loadConfig()
 	if err != nil {
-		return nil, err
+		return nil, cfg, err
 	}
-	return store.OpenMigrated(ctx, cfg.DatabaseURL)
+	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	return st, cfg, err
 }
 
 func cmdMigrate(ctx context.Context, args []string, std io3) error {

@@ -46,11 +46,7 @@ func cmdTokenCreate(ctx context.Context, args []string, std io3) error {
 	if *name == "" {
 		*name = *roleFlag
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx)
+	st, cfg, err := openWithConfig(ctx)
 	if err != nil {
 		return err
 	}
@@ -108,11 +104,7 @@ func cmdTokenRevoke(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(fs, args, "token revoke ID", 1, 1); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	st, err := openConfigured(ctx)
+	st, cfg, err := openWithConfig(ctx)
 	if err != nil {
 		return err
 	}

@@ -3,26 +3,22 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"medclaims/claim"
-	"medclaims/store/storetest"
 )
 
 // TestTokensAndAPIThroughTheBinary is the README's curl session with the built binary:
 // create a hospital token, post the sample CSV, poll the batch, read a claim; the amounts
 // equal `medclaims price` of the same CSV; a revoked token is then refused.
 func TestTokensAndAPIThroughTheBinary(t *testing.T) {
-	db := storetest.NewDB(t)
-	broker, httpAddr := freeAddr(t), freeAddr(t)
-	env := []string{"DATABASE_URL=" + db, "MEDCLAIMS_HTTP_ADDR=" + httpAddr, "MEDCLAIMS_PARTITIONS=2", "KAFKA_BROKERS="}
+	s := startServe(t)
+	env, serveErr := s.env, s.stderr
 	if _, stderr, err := medclaims(t, env, "load", "../../sample/bundle"); err != nil {
 		t.Fatalf("load: %v %s", err, stderr)
 	}
@@ -45,17 +41,7 @@ func TestTokensAndAPIThroughTheBinary(t *testing.T) {
 		t.Errorf("token list:\n%s", list)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	serve := exec.CommandContext(ctx, bin, "serve", "--broker-addr", broker)
-	serve.Env = append(os.Environ(), env...)
-	var serveErr syncBuffer
-	serve.Stderr = &serveErr
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cancel(); serve.Wait() }()
-	waitFor(t, 30*time.Second, func() bool { return strings.Contains(serveErr.String(), "HTTP listening") })
-	base := "http://" + httpAddr
+	base := "http://" + s.http
 	csv, _ := os.ReadFile("../../sample/h3001_batch.csv")
 	status, body := call(t, "POST", base+"/v1/batches?batch_id=README-1", token, "text/csv", csv)
 	if status != 202 || !strings.Contains(body, `"accepted":2`) {
