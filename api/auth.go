@@ -88,9 +88,7 @@ func (s *Server) authenticate(roles []string, next http.HandlerFunc) http.Handle
 			writeError(w, aerr)
 			return
 		}
-		if h, ok := r.Context().Value(principalKey{}).(*Principal); ok {
-			*h = p // the access log reads it
-		}
+		record(r, p)
 		if !slices.Contains(roles, p.Role) {
 			writeError(w, errorf(codeForbidden, "role %s may not %s %s", p.RoleString(), r.Method, r.URL.Path))
 			return
@@ -108,7 +106,19 @@ func (s *Server) principal(r *http.Request) (Principal, *apiError) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return Principal{}, errorf(codeUnauthorized, "the Authorization header must be: Bearer <token>")
 	}
-	t, err := s.cfg.Store.TokenByHash(r.Context(), HashToken(strings.TrimSpace(token)), s.cfg.Now())
+	return s.tokenPrincipal(r.Context(), strings.TrimSpace(token))
+}
+
+// record tells the access log who the request acts for.
+func record(r *http.Request, p Principal) {
+	if h, ok := r.Context().Value(principalKey{}).(*Principal); ok {
+		*h = p
+	}
+}
+
+// tokenPrincipal looks a token up: unknown or revoked is 401.
+func (s *Server) tokenPrincipal(ctx context.Context, token string) (Principal, *apiError) {
+	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(token), s.cfg.Now())
 	if errors.Is(err, store.ErrNoToken) {
 		return Principal{}, errorf(codeUnauthorized, "unknown token")
 	}

@@ -81,15 +81,9 @@ func (s *Server) console(roles []string, next func(http.ResponseWriter, *http.Re
 			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 			return
 		}
-		r.Header.Set("Authorization", "Bearer "+c.Value)
-		p, aerr := s.principal(r)
-		r.Header.Del("Authorization")
-		if aerr != nil {
-			s.render(w, http.StatusUnauthorized, "login", page{Title: "Sign in", Error: aerr.Message})
+		p, ok := s.signedIn(w, r, c.Value)
+		if !ok {
 			return
-		}
-		if h, ok := r.Context().Value(principalKey{}).(*Principal); ok {
-			*h = p
 		}
 		pg := page{Who: p.Name + " · " + p.RoleString(), CSRF: csrfOf(c.Value), Investigator: p.Role == RoleInvestigator, Hospital: p.Role == RoleHospital}
 		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(pg.CSRF)) != 1 {
@@ -124,18 +118,23 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "login", page{Title: "Sign in"})
 }
 
+// signedIn checks a console token; a bad one gets the sign-in page with the reason.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, token string) (Principal, bool) {
+	p, aerr := s.tokenPrincipal(r.Context(), token)
+	if aerr != nil {
+		s.render(w, http.StatusUnauthorized, "login", page{Title: "Sign in", Error: aerr.Message})
+		return Principal{}, false
+	}
+	record(r, p)
+	return p, true
+}
+
 // login checks the token and keeps it in the session cookie.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSpace(r.PostFormValue("token"))
-	r.Header.Set("Authorization", "Bearer "+token)
-	p, aerr := s.principal(r)
-	r.Header.Del("Authorization")
-	if aerr != nil {
-		s.render(w, http.StatusUnauthorized, "login", page{Title: "Sign in", Error: aerr.Message})
+	p, ok := s.signedIn(w, r, token)
+	if !ok {
 		return
-	}
-	if h, ok := r.Context().Value(principalKey{}).(*Principal); ok {
-		*h = p
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/console", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: r.TLS != nil, MaxAge: 8 * 3600})
