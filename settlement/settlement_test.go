@@ -59,12 +59,12 @@ func TestHeads(t *testing.T) {
 	members := map[string]*policy.Member{
 		"A": {ID: "A", Scheme: "resident"},
 		"B": {ID: "B", Scheme: "employee"},
-		"C": {ID: "C", Scheme: "resident", DeathDate: day("2026-02-20")}, // died before March
+		"C": {ID: "C", Scheme: "resident", DeathDate: day("2026-02-20")},  // died before March
 		"D": {ID: "D", Scheme: "resident"},                                // signup from March 2nd
 		"E": {ID: "E", Scheme: "resident", EnrolledTo: day("2026-02-28")}, // not enrolled in March
 		"F": {ID: "F", Scheme: "resident"},                                // signup ended on the 1st: still covers it
 		"G": {ID: "G", Scheme: "resident"},                                // signed with a suspended provider
-		"H": {ID: "H", Scheme: "resident", DeathDate: day("2026-03-15")}, // alive on the 1st
+		"H": {ID: "H", Scheme: "resident", DeathDate: day("2026-03-15")},  // alive on the 1st
 	}
 	providers := map[string]*policy.Provider{
 		"H1001": {ID: "H1001", Status: policy.Designated},
