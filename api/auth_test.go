@@ -19,7 +19,8 @@ func TestTokensAndRoles(t *testing.T) {
 	body := []byte(`[{"claim_id":"C1","provider_id":"H3001"}]`)
 	endpoints := []struct{ method, path string }{
 		{"POST", "/v1/batches"}, {"GET", "/v1/batches/B1"}, {"GET", "/v1/claims/H3001/C1"}, {"GET", "/v1/providers/H3001"},
-		{"GET", "/v1/flags"}, {"GET", "/metrics"},
+		{"GET", "/v1/flags"}, {"GET", "/metrics"}, {"POST", "/v1/cases"}, {"GET", "/v1/cases"}, {"GET", "/v1/cases/K1"},
+		{"POST", "/v1/cases/K1/notice"}, {"POST", "/v1/cases/K1/response"}, {"POST", "/v1/cases/K1/decision"}, {"GET", "/v1/sanctions"},
 	}
 	revoked := e.token("investigator")
 	if _, err := e.svc.Store.RevokeToken(context.Background(), e.ids["investigator"], testNow()); err != nil {
@@ -40,6 +41,9 @@ func TestTokensAndRoles(t *testing.T) {
 	forbidden := []struct{ role, method, path string }{
 		{"investigator", "POST", "/v1/batches"}, {"agency", "POST", "/v1/batches"},
 		{"hospital:H3001", "GET", "/v1/flags"}, {"hospital:H3001", "GET", "/metrics"}, {"investigator", "GET", "/metrics"},
+		{"hospital:H3001", "POST", "/v1/cases"}, {"agency", "POST", "/v1/cases"}, {"hospital:H3001", "GET", "/v1/sanctions"},
+		{"hospital:H3001", "POST", "/v1/cases/K1/notice"}, {"investigator", "POST", "/v1/cases/K1/response"},
+		{"agency", "POST", "/v1/cases/K1/decision"},
 	}
 	for _, f := range forbidden {
 		r := e.do(f.method, f.path, f.role, "application/json", body)
