@@ -78,7 +78,7 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 		stopRun()
 		return <-runErr
 	}
-	fmt.Fprintf(std.out, "\nserving: Kafka %v, HTTP API http://%s (/v1/…, /openapi.json, /healthz, /metrics); Ctrl-C stops\n", s.Brokers, cfg.HTTPAddr)
+	fmt.Fprintf(std.out, "\nserving: Kafka %v, HTTP API http://%s (/v1/…, /openapi.json, /healthz, /metrics) and the console at /console/; Ctrl-C stops\n", s.Brokers, cfg.HTTPAddr)
 	fmt.Fprintf(std.out, "a token for the API: DATABASE_URL='%s' medclaims token create --role hospital:H3001\n", cfg.DatabaseURL)
 	return <-runErr
 }

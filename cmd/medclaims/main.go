@@ -28,7 +28,7 @@ Commands:
                        bundle, a sample batch, then a summary; keeps serving until interrupted
                        (--exit stops after the summary)
   serve [--broker-addr HOST:PORT]
-                       adjudication and provider-scoring consumers + the HTTP API (/v1/…, /openapi.json,
+                       adjudication and provider-scoring consumers + the HTTP API (/v1/…, /console/, /openapi.json,
                        /healthz, /metrics); embedded broker when
                        KAFKA_BROKERS is unset (a busy --broker-addr is an error)
   broker               the embedded Kafka-protocol broker alone (--addr, --partitions)
