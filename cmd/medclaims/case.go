@@ -153,7 +153,7 @@ func printCase(out io.Writer, c fraud.Case, asJSON bool) error {
 	}
 	for _, f := range c.Findings {
 		fmt.Fprintf(out, "  finding %s (%s) claims %s: recovery %s, fine %s (range %s–%s)\n", f.Type, f.Article, strings.Join(f.ClaimIDs, ","),
-			f.Recovery, f.Fine, f.FineMin, f.FineMax)
+			f.Recovery.String(), f.Fine.String(), f.FineMin.String(), f.FineMax.String())
 	}
 	for _, e := range c.Events {
 		fmt.Fprintf(out, "  %s  %-9s by %s (%s)  %s\n", e.At.Format("2006-01-02 15:04"), e.Event, e.By, e.Role, e.Note)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"medclaims/claim"
+	"medclaims/closing"
 	"medclaims/pipeline"
 	"medclaims/sample"
 	"medclaims/store"
@@ -74,6 +75,9 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	fmt.Fprintln(std.out, "4. every submission adjudicated, stored and published")
 	printSummary(std.out, claim.Summarize(got))
 	printProviders(ctx, std.out, s.Store)
+	if err := closeSamplePeriod(ctx, std.out, s.Store, cfg.Now); err != nil {
+		return err
+	}
 	if *exit {
 		stopRun()
 		return <-runErr
@@ -203,4 +207,25 @@ func scored(scores []store.ProviderScore) bool {
 		}
 	}
 	return false
+}
+
+// samplePeriod is the month of the sample batch the demo closes.
+const samplePeriod = "2026-03"
+
+// closeSamplePeriod closes the sample month and prints a line per provider.
+func closeSamplePeriod(ctx context.Context, out io.Writer, st *store.Store, now func() time.Time) error {
+	res, err := closing.Service{Store: st, Now: now}.Close(ctx, samplePeriod, false)
+	if err != nil {
+		return err
+	}
+	doc := res.Statement
+	fmt.Fprintf(out, "\n5. period %s closed (statement version %d; medclaims statement --period %s shows it):\n", doc.Period, doc.Version, doc.Period)
+	for _, r := range doc.Regions {
+		pv := "none: rate-method amounts stand"
+		if r.PointValue != nil {
+			pv = r.PointValue.StringFixed(4)
+		}
+		fmt.Fprintf(out, "  region %s: %d DRG cases, point value %s\n", r.Region, r.Cases, pv)
+	}
+	return closing.WriteSummary(out, doc, nil)
 }

@@ -51,6 +51,11 @@ Commands:
   token create --role hospital:<provider_id>|agency|investigator [--name N]
                        creates an API token and prints it alone on stdout, once (only its hash
                        is stored); token list [--json]; token revoke ID
+  close --period YYYY-MM [--dry-run]
+                       period settlement: DRG point value, capitation, global budget (December),
+                       holds and recoveries; stores a new statement version when something changed
+  statement --period YYYY-MM [--provider ID] [--csv|--json]
+                       prints the newest stored statement of a closed period
   case list|show|open|notify|respond|decide
                        the case workflow (FRAUD.md §5) with the API's rules and audit; --as NAME
                        records who acts (see medclaims case for each subcommand's flags)
@@ -166,6 +171,10 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdToken(ctx, rest, std)
 	case "case":
 		return cmdCase(ctx, rest, std)
+	case "close":
+		return cmdClose(ctx, rest, std)
+	case "statement":
+		return cmdStatement(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
