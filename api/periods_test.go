@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
@@ -214,6 +215,19 @@ func holdsAndRecoveries(t *testing.T, e *env) {
 		if l.ClaimID == other.ClaimIDs[0] {
 			status = l.PaymentStatus
 		}
+	}
+	// The year's paid amounts for a December close count the released hold.
+	paid, err := e.svc.Store.YearPaid(context.Background(), "2026-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adjudicated := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND period LIKE '2026-%' AND period <> '2026-12'
+		AND status = 'adjudicated' AND method <> 'capitation'`, other.ProviderID)
+	if want := adjudicated.Add(heldFTP); !paid[other.ProviderID].Equal(want) {
+		t.Errorf("the year's paid amount of %s: %s, want %s (the released hold included)", other.ProviderID, paid[other.ProviderID], want)
+	}
+	if _, err := e.svc.Store.YearDRGAdjustments(context.Background(), "2026-12"); err != nil {
+		t.Fatal(err)
 	}
 	if again.Version != 2 || !r.Released.Dec().IsZero() || status != "released" || !r.Withheld.Dec().Add(heldFTP).Equal(p.Withheld.Dec()) {
 		t.Errorf("re-closed %s: version %d, released %s, the claim %q, withheld %s (was %s)", heldPeriod, again.Version, r.Released, status, r.Withheld, p.Withheld)

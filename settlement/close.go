@@ -177,7 +177,7 @@ func (in CloseInput) provider(id string, claims, earlier []ClaimLine, drg Provid
 		if b := in.budget("provider_year", id, in.Period[:4]); b != nil {
 			actual := in.YearActual[id].Add(in.YearDRGAdjust[id]).Add(drg.Adjustment)
 			for _, c := range claims {
-				if c.Method != "capitation" && lineStatus(c, false) != Denied && !c.Held {
+				if st := lineStatus(c, false); c.Method != "capitation" && (st == Payable || st == Recovered || st == Released) {
 					actual = actual.Add(c.FundToProvider)
 				}
 			}

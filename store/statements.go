@@ -54,13 +54,14 @@ func (s *Store) periodClaims(ctx context.Context, q, period string) ([]settlemen
 	return out, rows.Err()
 }
 
-// YearPaid sums, per provider, the paid fund_to_provider (capitation, held and denied
-// claims excluded) of the year's months other than period.
+// YearPaid sums, per provider, the paid fund_to_provider of the year's months other than
+// period: adjudicated claims not denied, and held claims a dismissal released; capitation
+// excluded.
 func (s *Store) YearPaid(ctx context.Context, period string) (map[string]decimal.Decimal, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT r.provider_id, sum(r.fund_to_provider)::text FROM claim_results r
 		LEFT JOIN claim_payments cp USING (provider_id, claim_id)
-		WHERE r.period LIKE $1 || '-%' AND r.period <> $2 AND r.status = 'adjudicated' AND r.method <> 'capitation'
-		  AND COALESCE(cp.status, '') <> 'denied'
+		WHERE r.period LIKE $1 || '-%' AND r.period <> $2 AND r.method <> 'capitation'
+		  AND (r.status = 'adjudicated' AND COALESCE(cp.status, '') <> 'denied' OR r.status = 'held' AND cp.status = 'released')
 		GROUP BY r.provider_id`, period[:4], period)
 	if err != nil {
 		return nil, fmt.Errorf("read the year's payments: %w", err)
