@@ -403,16 +403,8 @@ func (b *Batch) saveProviderLedger(ctx context.Context, entries []payment.Provid
 	prov, period, kind, amt, cid := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ver := make([]int64, n)
 	rev := make([]bool, n)
-	type tk struct{ p, period, kind string }
-	sums := map[tk]decimal.Decimal{}
-	var keys []tk
 	for i, e := range entries {
 		prov[i], period[i], kind[i], amt[i], cid[i], ver[i], rev[i] = e.ProviderID, e.Period, e.Kind, e.Amount.String(), e.Key.ClaimID, int64(e.Version), e.Reversal
-		k := tk{e.ProviderID, e.Period, e.Kind}
-		if _, seen := sums[k]; !seen {
-			keys = append(keys, k)
-		}
-		sums[k] = sums[k].Add(e.Amount)
 	}
 	if _, err := b.tx.ExecContext(ctx, `
 		INSERT INTO provider_ledger (provider_id, period, kind, amount, claim_id, version, reversal, created_at)
@@ -420,26 +412,6 @@ func (b *Batch) saveProviderLedger(ctx context.Context, entries []payment.Provid
 		  AS x(p, pe, k, a, c, v, r)`,
 		pq.Array(prov), pq.Array(period), pq.Array(kind), pq.Array(amt), pq.Array(cid), pq.Array(ver), pq.Array(rev), now); err != nil {
 		return fmt.Errorf("save provider ledger: %w", err)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].p != keys[j].p {
-			return keys[i].p < keys[j].p
-		}
-		if keys[i].period != keys[j].period {
-			return keys[i].period < keys[j].period
-		}
-		return keys[i].kind < keys[j].kind
-	})
-	tp, tpe, tkd, ta := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
-	for i, k := range keys {
-		tp[i], tpe[i], tkd[i], ta[i] = k.p, k.period, k.kind, sums[k].String()
-	}
-	if _, err := b.tx.ExecContext(ctx, `
-		INSERT INTO provider_totals (provider_id, period, kind, amount)
-		SELECT p, pe, k, a::numeric FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS x(p, pe, k, a)
-		ON CONFLICT (provider_id, period, kind) DO UPDATE SET amount = provider_totals.amount + EXCLUDED.amount`,
-		pq.Array(tp), pq.Array(tpe), pq.Array(tkd), pq.Array(ta)); err != nil {
-		return fmt.Errorf("update provider totals: %w", err)
 	}
 	return nil
 }
