@@ -154,27 +154,54 @@ func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]b
 	return nil
 }
 
-// SaveFlags upserts flags: a new one is stored, an undecided one takes the new evidence
-// and score (its created_at stays). It returns the flags as stored.
+// SaveFlags upserts flags in one statement: a new one is stored, an undecided one takes the
+// new evidence and score (its created_at stays). It returns the flags it stored or changed,
+// as stored, by flag id; an unchanged or decided flag is not returned.
 func (b *Batch) SaveFlags(ctx context.Context, flags []fraud.Flag) ([]fraud.Flag, error) {
-	out := make([]fraud.Flag, 0, len(flags))
-	for _, f := range flags {
-		ev, err := json.Marshal(f.Evidence)
+	flags = lastOfEach(flags)
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	n := len(flags)
+	col := func() []string { return make([]string, n) }
+	id, prov, mem, ids, rule, level, score, sev, status, ev, at := col(), col(), col(), col(), col(), col(), col(), col(), col(), col(), col()
+	for i, f := range flags {
+		e, err := json.Marshal(f.Evidence)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("flag %s evidence: %w", f.FlagID, err)
 		}
-		saved, err := scanFlags(b.tx.QueryContext(ctx, `
+		c, _ := json.Marshal(f.ClaimIDs)
+		id[i], prov[i], mem[i], ids[i], rule[i], level[i] = f.FlagID, f.ProviderID, f.MemberID, string(c), f.Rule, f.Level
+		score[i], sev[i], status[i], ev[i] = f.Score.String(), f.Severity, f.Status, string(e)
+		at[i] = f.UpdatedAt.UTC().Truncate(time.Microsecond).Format(time.RFC3339Nano)
+	}
+	return scanFlags(b.tx.QueryContext(ctx, `
+		WITH saved AS (
 			INSERT INTO fraud_flags AS f (flag_id, provider_id, member_id, claim_ids, rule, level, score, severity, status, evidence, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::numeric, $8, $9, $10::jsonb, $11, $11)
+			SELECT id, p, m, ARRAY(SELECT json_array_elements_text(ci::json)), r, l, sc::numeric, sv, st, ev::jsonb, at::timestamptz, at::timestamptz
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+				AS x(id, p, m, ci, r, l, sc, sv, st, ev, at)
 			ON CONFLICT (flag_id) DO UPDATE SET claim_ids = EXCLUDED.claim_ids, score = EXCLUDED.score, severity = EXCLUDED.severity,
 				evidence = EXCLUDED.evidence, updated_at = EXCLUDED.updated_at
 			WHERE f.status IN ('open', 'in_case') AND (f.evidence, f.score, f.claim_ids) IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.score, EXCLUDED.claim_ids)
-			RETURNING `+flagCols, f.FlagID, f.ProviderID, f.MemberID, pq.Array(f.ClaimIDs), f.Rule, f.Level, f.Score.String(), f.Severity,
-			f.Status, ev, f.UpdatedAt.UTC().Truncate(time.Microsecond)))
-		if err != nil {
-			return nil, fmt.Errorf("save flag %s: %w", f.FlagID, err)
+			RETURNING f.*)
+		SELECT `+flagCols+` FROM saved f ORDER BY f.flag_id`,
+		pq.Array(id), pq.Array(prov), pq.Array(mem), pq.Array(ids), pq.Array(rule), pq.Array(level), pq.Array(score), pq.Array(sev),
+		pq.Array(status), pq.Array(ev), pq.Array(at)))
+}
+
+// lastOfEach keeps the last of the flags sharing an id, in the order of their first
+// appearance: one statement may write a row only once, and the last evidence is the newest.
+func lastOfEach(flags []fraud.Flag) []fraud.Flag {
+	at := make(map[string]int, len(flags))
+	out := make([]fraud.Flag, 0, len(flags))
+	for _, f := range flags {
+		if i, seen := at[f.FlagID]; seen {
+			out[i] = f
+			continue
 		}
-		out = append(out, saved...) // nothing when unchanged or decided
+		at[f.FlagID] = len(out)
+		out = append(out, f)
 	}
-	return out, nil
+	return out
 }
