@@ -201,35 +201,49 @@ func dailyCap(_ Params, in ClaimInput) *Hit {
 	return &Hit{Evidence: map[string]any{"over_daily_cap": over}}
 }
 
+// hoursOver24 adds up the member's timed hours on each day the claim bills timed items, over
+// the claim and its history, in one pass over the history.
 func hoursOver24(p Params, in ClaimInput) *Hit {
+	days := timedDays(in.Claim.Lines)
+	if len(days) == 0 {
+		return nil // most claims bill no timed item: nothing is built for them
+	}
 	max := p.value(HoursOver24, keyMaxHours)
-	var over []map[string]any
-	var others []claim.Key
-	lines := in.Claim.Lines
-	for i, l := range lines {
-		if !l.Hours.IsPositive() || repeatsEarlierTimed(lines, i) {
-			continue // most claims bill no timed item: nothing is built for them
-		}
-		mine := hoursOn(in.Claim, l.Date)
-		total := mine
-		for _, o := range in.History {
-			if o.Key != in.Claim.Key {
-				total = total.Add(hoursOn(o, l.Date))
-			}
-		}
-		if !total.GreaterThan(max) {
+	type part struct {
+		key   claim.Key
+		hours decimal.Decimal
+	}
+	totals, parts := make([]decimal.Decimal, len(days)), make([][]part, len(days))
+	for i, d := range days {
+		totals[i] = hoursOn(in.Claim, d)
+		parts[i] = []part{{in.Claim.Key, totals[i]}}
+	}
+	sums := make([]decimal.Decimal, len(days))
+	for _, o := range in.History {
+		if o.Key == in.Claim.Key || !dayHours(o.Lines, days, sums) {
 			continue
 		}
-		parts := []map[string]any{{"provider_id": in.Claim.Key.ProviderID, "claim_id": in.Claim.Key.ClaimID, "hours": mine.String()}}
-		for _, o := range in.History {
-			if h := hoursOn(o, l.Date); o.Key != in.Claim.Key && h.IsPositive() {
-				parts = append(parts, map[string]any{"provider_id": o.Key.ProviderID, "claim_id": o.Key.ClaimID, "hours": h.String()})
-				if !slices.Contains(others, o.Key) {
-					others = append(others, o.Key)
-				}
+		for i, h := range sums {
+			if h.IsPositive() {
+				totals[i] = totals[i].Add(h)
+				parts[i] = append(parts[i], part{o.Key, h})
 			}
 		}
-		over = append(over, map[string]any{"date": date(l.Date), "hours": total.String(), "max_hours": max.String(), "claims": parts})
+	}
+	var over []map[string]any
+	var others []claim.Key
+	for i, d := range days {
+		if !totals[i].GreaterThan(max) {
+			continue
+		}
+		claims := make([]map[string]any, len(parts[i]))
+		for k, pt := range parts[i] {
+			claims[k] = map[string]any{"provider_id": pt.key.ProviderID, "claim_id": pt.key.ClaimID, "hours": pt.hours.String()}
+			if k > 0 && !slices.Contains(others, pt.key) {
+				others = append(others, pt.key)
+			}
+		}
+		over = append(over, map[string]any{"date": date(d), "hours": totals[i].String(), "max_hours": max.String(), "claims": claims})
 	}
 	if len(over) == 0 {
 		return nil
@@ -238,14 +252,30 @@ func hoursOver24(p Params, in ClaimInput) *Hit {
 	return &Hit{Others: others, Evidence: map[string]any{"over_hours": over}}
 }
 
-// repeatsEarlierTimed reports whether a timed line earlier in the claim has the same date.
-func repeatsEarlierTimed(lines []LineFact, i int) bool {
-	for j := 0; j < i; j++ {
-		if lines[j].Hours.IsPositive() && lines[j].Date.Equal(lines[i].Date) {
-			return true
+// timedDays lists the days of the lines with timed hours, each once, in line order.
+func timedDays(lines []LineFact) []time.Time {
+	var days []time.Time
+	for _, l := range lines {
+		if l.Hours.IsPositive() && !slices.ContainsFunc(days, l.Date.Equal) {
+			days = append(days, l.Date)
 		}
 	}
-	return false
+	return days
+}
+
+// dayHours puts in sums[i] the lines' timed hours on days[i]; false when there are none.
+func dayHours(lines []LineFact, days []time.Time, sums []decimal.Decimal) bool {
+	clear(sums)
+	found := false
+	for _, l := range lines {
+		if !l.Hours.IsPositive() {
+			continue
+		}
+		if i := slices.IndexFunc(days, l.Date.Equal); i >= 0 {
+			sums[i], found = sums[i].Add(l.Hours), true
+		}
+	}
+	return found
 }
 
 // hoursOn is a claim's timed hours on a date.
