@@ -154,7 +154,10 @@ type Step struct {
 
 // MarshalJSON encodes a step without reflection: results carry many steps.
 func (s Step) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 32+len(s.Step)+len(s.Detail))
+	return s.appendJSON(make([]byte, 0, 32+len(s.Step)+len(s.Detail))), nil
+}
+
+func (s *Step) appendJSON(b []byte) []byte {
 	b = append(b, `{"step":`...)
 	b = appendJSONString(b, s.Step)
 	b = append(b, `,"detail":`...)
@@ -163,42 +166,60 @@ func (s Step) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"amount":`...)
 		b = s.Amount.AppendJSON(b)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string: quotes, backslashes and control characters
-// escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
+// appendJSONString appends s as a JSON string exactly as encoding/json does: quotes,
+// backslashes and control characters escaped, <, > and & as \u escapes (HTML-safe), U+2028
+// and U+2029 escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
 				b = append(b, '\\', c)
-			case c == '\n':
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
 				b = append(b, '\\', 'n')
-			case c == '\r':
+			case '\r':
 				b = append(b, '\\', 'r')
-			case c == '\t':
+			case '\t':
 				b = append(b, '\\', 't')
-			case c < 0x20:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			default:
-				b = append(b, c)
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			}
 			i++
+			start = i
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+size]...)
+		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			switch r {
+			case utf8.RuneError:
+				b = append(b, `\ufffd`...)
+			default:
+				b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
+			}
+			i += size
+			start = i
+			continue
 		}
 		i += size
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 

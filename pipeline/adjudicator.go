@@ -163,12 +163,9 @@ type encoded struct {
 	json           []byte
 }
 
-func encode(r claim.Result, record int) (encoded, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return encoded{}, fmt.Errorf("encode result %s/%s: %w", r.ProviderID, r.ClaimID, err)
-	}
-	return encoded{record: record, member: r.MemberID, status: r.Status, json: b}, nil
+func encode(r claim.Result, record int) encoded {
+	b := r.AppendJSON(make([]byte, 0, 512+192*len(r.Explanation)))
+	return encoded{record: record, member: r.MemberID, status: r.Status, json: b}
 }
 
 // store prices the batch against the database state in one transaction and returns the
@@ -222,19 +219,12 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 				}
 			}
 			if r, seen := state.Done[it.src]; seen {
-				enc, err := encode(r, i) // redelivered: re-emit, apply nothing
-				if err != nil {
-					return err
-				}
-				results = append(results, enc)
+				results = append(results, encode(r, i)) // redelivered: re-emit, apply nothing
 				continue
 			}
 			src := it.src
 			eff := book.Process(it.sub, &src)
-			enc, err := encode(eff.Result, i)
-			if err != nil {
-				return err
-			}
+			enc := encode(eff.Result, i)
 			outs = append(outs, store.Outcome{Source: src, Kind: it.sub.Kind, Key: it.sub.Key(), MemberID: it.sub.Claim.MemberID,
 				Effect: eff, JSON: enc.json, Submission: it.value})
 			results = append(results, enc)
