@@ -177,6 +177,9 @@ func (s *Scorer) evaluate(ctx context.Context) {
 		if err == nil {
 			err = s.publishEvents(ctx, events)
 		}
+		if ctx.Err() != nil {
+			return // stopping: what an evaluation left undone waits for the next start
+		}
 		s.noteEvaluation(err)
 		if n, err := s.st.ScoringPending(ctx); err == nil {
 			s.metrics.ScoringPending.Set(float64(n))

@@ -151,7 +151,9 @@ func (b *Batch) Providers(ctx context.Context, ids []string) (map[string]*policy
 	return out, nil
 }
 
-// Processed returns the stored results of records already processed, by offset.
+// Processed returns the stored results of records already processed, by offset. Each
+// offset is one primary-key probe: LATERAL … LIMIT 1 keeps the planner, whose statistics lag
+// behind a growing table, from hashing every submission of the topic instead.
 func (b *Batch) Processed(ctx context.Context, topic string, partitions []int, offsets []int64) (map[claim.Source]claim.Result, error) {
 	out := map[claim.Source]claim.Result{}
 	if len(offsets) == 0 {
@@ -164,10 +166,9 @@ func (b *Batch) Processed(ctx context.Context, topic string, partitions []int, o
 	rows, err := b.tx.QueryContext(ctx, `
 		SELECT s.partition, s."offset",
 		       COALESCE(s.result, CASE s.result_ref WHEN 'result' THEN r.result WHEN 'voided' THEN r.voided_result END)
-		FROM submissions s
-		JOIN unnest($2::int[], $3::bigint[]) AS w(p, o) ON s.partition = w.p AND s."offset" = w.o
-		LEFT JOIN claim_results r ON s.result_ref <> '' AND r.provider_id = s.provider_id AND r.claim_id = s.claim_id AND r.version = s.version
-		WHERE s.topic = $1`, topic, pq.Array(parts), pq.Array(offsets))
+		FROM unnest($2::int[], $3::bigint[]) AS w(p, o)
+		CROSS JOIN LATERAL (SELECT * FROM submissions WHERE topic = $1 AND partition = w.p AND "offset" = w.o LIMIT 1) s
+		LEFT JOIN claim_results r ON s.result_ref <> '' AND r.provider_id = s.provider_id AND r.claim_id = s.claim_id AND r.version = s.version`, topic, pq.Array(parts), pq.Array(offsets))
 	if err != nil {
 		return nil, fmt.Errorf("find processed submissions: %w", err)
 	}
@@ -189,7 +190,9 @@ func (b *Batch) Processed(ctx context.Context, topic string, partitions []int, o
 }
 
 // Claims reads the current version of each claim and, recursively, of the claims their
-// approved referrals point at (for referral-chain deductibles).
+// approved referrals point at (for referral-chain deductibles). The current version is one
+// index probe per claim (LATERAL … LIMIT 1): the recursive part's row estimate is many times
+// the batch, and a plain join then scans every stored result.
 func (b *Batch) Claims(ctx context.Context, keys []claim.Key) (map[claim.Key]*payment.Record, error) {
 	out := map[claim.Key]*payment.Record{}
 	var ps, cs []string
@@ -212,13 +215,12 @@ func (b *Batch) Claims(ctx context.Context, keys []claim.Key) (map[claim.Key]*pa
 			              ORDER BY r.version DESC LIMIT 1) cur ON true
 			WHERE cur.ref_approved AND cur.ref_provider_id <> '' AND cur.ref_claim_id <> '' AND w.depth < 32
 		)
-		SELECT DISTINCT ON (r.provider_id, r.claim_id)
-			r.provider_id, r.claim_id, r.version, r.member_id, r.status, r.content_hash, r.year, r.care_type,
+		SELECT r.provider_id, r.claim_id, r.version, r.member_id, r.status, r.content_hash, r.year, r.care_type,
 			r.deductible::text, r.ref_provider_id, r.ref_claim_id, r.ref_direction, r.ref_approved, r.deltas, r.result, r.voided_result,
 			r.period, r.capitation::text
-		FROM claim_results r JOIN (SELECT DISTINCT provider_id, claim_id FROM want) w
-		  ON r.provider_id = w.provider_id AND r.claim_id = w.claim_id
-		ORDER BY r.provider_id, r.claim_id, r.version DESC`, pq.Array(ps), pq.Array(cs))
+		FROM (SELECT DISTINCT provider_id, claim_id FROM want) w
+		CROSS JOIN LATERAL (SELECT * FROM claim_results r WHERE r.provider_id = w.provider_id AND r.claim_id = w.claim_id
+		                    ORDER BY r.version DESC LIMIT 1) r`, pq.Array(ps), pq.Array(cs))
 	if err != nil {
 		return nil, fmt.Errorf("read claims: %w", err)
 	}

@@ -16,8 +16,11 @@ import (
 
 // Facts reads the members' live claims for the fraud rules.
 func (b *Batch) Facts(ctx context.Context, members []string) (map[string][]*fraud.Fact, error) {
-	rows, err := b.tx.QueryContext(ctx, `SELECT provider_id, claim_id, fact FROM claim_facts WHERE member_id = ANY($1) AND live
-		ORDER BY claim_date, provider_id COLLATE "C", claim_id COLLATE "C"`, pq.Array(nonEmpty(members))) // the order of fraud.Less
+	// One index probe per member (LATERAL … OFFSET 0 keeps the planner from turning it into
+	// a scan of every live fact when its statistics lag behind a growing table).
+	rows, err := b.tx.QueryContext(ctx, `SELECT f.provider_id, f.claim_id, f.fact FROM unnest($1::text[]) AS m(id)
+		CROSS JOIN LATERAL (SELECT provider_id, claim_id, fact, claim_date FROM claim_facts WHERE member_id = m.id AND live OFFSET 0) f
+		ORDER BY f.claim_date, f.provider_id COLLATE "C", f.claim_id COLLATE "C"`, pq.Array(nonEmpty(members))) // the order of fraud.Less
 	if err != nil {
 		return nil, fmt.Errorf("read claim facts: %w", err)
 	}
@@ -54,9 +57,9 @@ func (b *Batch) ClaimFlags(ctx context.Context, keys []claim.Key) ([]fraud.Flag,
 	for i, k := range keys {
 		ps[i], cs[i] = k.ProviderID, k.ClaimID
 	}
-	return scanFlags(b.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f
-		JOIN unnest($1::text[], $2::text[]) AS k(p, c) ON f.provider_id = k.p AND f.claim_ids[1] = k.c
-		WHERE f.level = 'claim' ORDER BY f.flag_id`, pq.Array(ps), pq.Array(cs)))
+	return scanFlags(b.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM unnest($1::text[], $2::text[]) AS k(p, c)
+		CROSS JOIN LATERAL (SELECT * FROM fraud_flags WHERE provider_id = k.p AND (claim_ids[1]) = k.c AND level = 'claim' OFFSET 0) f
+		ORDER BY f.flag_id`, pq.Array(ps), pq.Array(cs)))
 }
 
 const flagCols = `f.flag_id, f.provider_id, f.member_id, f.claim_ids, f.rule, f.level, f.score::text, f.severity, f.status, f.evidence, f.created_at, f.updated_at`
