@@ -38,7 +38,7 @@ func (r *Result) AppendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = r.Explanation[i].appendJSON(b)
+			b = r.Explanation[i].appendJSON(b, true)
 		}
 		b = append(b, ']')
 	}

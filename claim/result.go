@@ -153,15 +153,16 @@ type Step struct {
 }
 
 // MarshalJSON encodes a step without reflection: results carry many steps.
+// It leaves <, > and & as they are: encoding/json escapes them or not, as its caller asked.
 func (s Step) MarshalJSON() ([]byte, error) {
-	return s.appendJSON(make([]byte, 0, 32+len(s.Step)+len(s.Detail))), nil
+	return s.appendJSON(make([]byte, 0, 32+len(s.Step)+len(s.Detail)), false), nil
 }
 
-func (s *Step) appendJSON(b []byte) []byte {
+func (s *Step) appendJSON(b []byte, html bool) []byte {
 	b = append(b, `{"step":`...)
-	b = appendJSONString(b, s.Step)
+	b = appendJSONText(b, s.Step, html)
 	b = append(b, `,"detail":`...)
-	b = appendJSONString(b, s.Detail)
+	b = appendJSONText(b, s.Detail, html)
 	if s.Amount != nil {
 		b = append(b, `,"amount":`...)
 		b = s.Amount.AppendJSON(b)
@@ -169,17 +170,20 @@ func (s *Step) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string exactly as encoding/json does: quotes,
-// backslashes and control characters escaped, <, > and & as \u escapes (HTML-safe), U+2028
-// and U+2029 escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
-func appendJSONString(b []byte, s string) []byte {
+// appendJSONString appends s as a JSON string exactly as encoding/json.Marshal does.
+func appendJSONString(b []byte, s string) []byte { return appendJSONText(b, s, true) }
+
+// appendJSONText appends s as a JSON string as encoding/json does: quotes, backslashes and
+// control characters escaped, with html <, > and & as \u escapes, U+2028 and U+2029
+// escaped, invalid UTF-8 replaced by U+FFFD, everything else as is.
+func appendJSONText(b []byte, s string, html bool) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}
