@@ -131,6 +131,14 @@ func (p Params) Enabled(id string) bool { return p.rules[id].enabled }
 // Weight is a rule's weight.
 func (p Params) Weight(id string) decimal.Decimal { return p.rules[id].values[keyWeight] }
 
+// Reach is how many days before a claim's earliest date the claim rules may find a live
+// claim of the member to compare it with. split_admission looks back its gap in days; the
+// other pair rules compare claims sharing a date or a night, and a live claim's dates end on
+// its claim date (discharge or visit). A month more covers a live claim whose lines run past
+// its claim date (a member_deceased rejection is live with whatever dates it was sent with).
+// A member's live claims dated from earliest − Reach on are all the history the rules see.
+func (p Params) Reach() int { return max(0, p.int(SplitAdmission, keyDays)) + 31 }
+
 func (p Params) value(id, key string) decimal.Decimal { return p.rules[id].values[key] }
 
 func (p Params) int(id, key string) int { return int(p.rules[id].values[key].IntPart()) }

@@ -102,6 +102,16 @@ func NewPolicies(bs ...*policy.Bundle) Policies {
 	return ps
 }
 
+// Reach is the longest fraud.Params.Reach of the policies: how far before a claim's
+// earliest date its member's history must be read.
+func (ps Policies) Reach() int {
+	days := fraud.Params{}.Reach()
+	for _, b := range ps {
+		days = max(days, fraud.NewParams(b.Fraud).Reach())
+	}
+	return days
+}
+
 // InForce returns the version in force on date, or nil.
 func (ps Policies) InForce(date time.Time) *policy.Bundle {
 	var in *policy.Bundle

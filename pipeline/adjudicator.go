@@ -181,7 +181,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 	if err != nil {
 		return nil, nil, err
 	}
-	var q store.BatchQuery
+	q := store.BatchQuery{Reach: policies.Reach()}
 	for _, it := range items {
 		if it.sub != nil {
 			q.Add(it.sub, it.src)

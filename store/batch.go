@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,7 +33,12 @@ func (s *Store) InBatch(ctx context.Context, fn func(*Batch) error) error {
 // BatchQuery collects what a micro-batch must read: its members, providers (with the
 // referring ones), claims (with the claims referrals point at) and record offsets.
 type BatchQuery struct {
+	// Reach is how many days before a claim's earliest date its member's history is read
+	// (payment.Policies.Reach).
+	Reach              int
 	members, providers []string
+	since              map[string]time.Time // a member's earliest claim date in the batch
+	undated            map[string]bool      // a member with a submission that has no date
 	keys               []claim.Key
 	topic              string
 	partitions         []int
@@ -43,6 +49,7 @@ type BatchQuery struct {
 func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
 	c := &s.Claim
 	q.members = append(q.members, c.MemberID)
+	q.addDates(c)
 	q.providers = append(q.providers, c.ProviderID)
 	q.keys = append(q.keys, s.Key())
 	if c.Referral != nil {
@@ -52,6 +59,35 @@ func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
 	q.topic = src.Topic
 	q.partitions = append(q.partitions, src.Partition)
 	q.offsets = append(q.offsets, src.Offset)
+}
+
+// addDates keeps the member's earliest claim date in the batch.
+func (q *BatchQuery) addDates(c *claim.Claim) {
+	if q.since == nil {
+		q.since, q.undated = map[string]time.Time{}, map[string]bool{}
+	}
+	dates := c.Dates()
+	if len(dates) == 0 {
+		q.undated[c.MemberID] = true
+		return
+	}
+	first := slices.MinFunc(dates, time.Time.Compare)
+	if t, ok := q.since[c.MemberID]; !ok || first.Before(t) {
+		q.since[c.MemberID] = first
+	}
+}
+
+// historySince lists the batch's members, each with the first claim date of its history
+// to read ("" for all of it: a member with an undated submission).
+func (q *BatchQuery) historySince() (members, since []string) {
+	members = nonEmpty(q.members)
+	since = make([]string, len(members))
+	for i, m := range members {
+		if t, ok := q.since[m]; ok && !q.undated[m] {
+			since[i] = t.AddDate(0, 0, -q.Reach).Format(time.DateOnly)
+		}
+	}
+	return members, since
 }
 
 // State is what a micro-batch read: the parties, the claims and accumulators it touches,
@@ -108,7 +144,8 @@ func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
 	if st.Signups, err = b.Signups(ctx, q.members); err != nil {
 		return nil, err
 	}
-	if st.History, err = b.Facts(ctx, q.members); err != nil {
+	members, since := q.historySince()
+	if st.History, err = b.Facts(ctx, members, since); err != nil {
 		return nil, err
 	}
 	var redelivered []claim.Key
