@@ -75,3 +75,24 @@ func TestSavePolicyConflict(t *testing.T) {
 		t.Errorf("a refused load applied members: %d", members)
 	}
 }
+
+// TestSessionsRunWithoutJIT: the store's sessions have JIT compilation off, unless the URL
+// asks for it.
+func TestSessionsRunWithoutJIT(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.NewDB(t)
+	for _, c := range []struct{ url, want string }{{url, "off"}, {url + "&jit=on", "on"}} {
+		st, err := store.Open(ctx, c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jit string
+		if err := st.DB().GetContext(ctx, &jit, `SHOW jit`); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		if jit != c.want {
+			t.Errorf("%s: jit %s, want %s", c.url, jit, c.want)
+		}
+	}
+}
