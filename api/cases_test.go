@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,32 @@ func heldFlags(t *testing.T, e *env) (held fraud.Flag, other fraud.Flag) {
 		t.Fatalf("the demo batch does not give held claims' flags of two providers: %+v", all.Items)
 	}
 	return found[0], found[1]
+}
+
+// TestCaseNamesOnlyItsProvidersClaims: an overlapping_stay flag names the other hospital's
+// stay; the case opened on it lists only the flagged provider's claim, for the investigator
+// and for the hospital.
+func TestCaseNamesOnlyItsProvidersClaims(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	var all flagList
+	e.get("/v1/flags?status=open&rule=overlapping_stay", "investigator").decode(t, &all)
+	if len(all.Items) == 0 || len(all.Items[0].ClaimIDs) < 2 {
+		t.Fatalf("the demo batch gives no overlapping_stay flag naming another stay: %+v", all.Items)
+	}
+	f := all.Items[0]
+	r := e.post("/v1/cases", "investigator", map[string]any{"provider_id": f.ProviderID, "flag_ids": []string{f.FlagID}})
+	var kase fraud.Case
+	r.decode(t, &kase)
+	if r.status != 201 || !slices.Equal(kase.ClaimIDs, f.ClaimIDs[:1]) {
+		t.Fatalf("open on %v: %d, claims %v, want %v", f.ClaimIDs, r.status, kase.ClaimIDs, f.ClaimIDs[:1])
+	}
+	seen := e.get("/v1/cases/"+kase.CaseID, "hospital:"+f.ProviderID)
+	for _, other := range f.ClaimIDs[1:] {
+		if seen.status != 200 || strings.Contains(string(seen.body), other) {
+			t.Errorf("the hospital's view of the case names %s: %d %s", other, seen.status, seen.body)
+		}
+	}
 }
 
 // TestCaseWorkflow: an investigator opens a case on a held claim's flag, notifies; the

@@ -87,8 +87,9 @@ func OpenCase(id string, a Actor, providerID string, flags []Flag, at time.Time,
 			return Case{}, fmt.Errorf("open a case: %w: flag %s is provider %s's, not %s's", ErrInvalid, f.FlagID, f.ProviderID, providerID)
 		}
 		c.FlagIDs = append(c.FlagIDs, f.FlagID)
-		for _, cid := range f.ClaimIDs {
-			if !slices.Contains(c.ClaimIDs, cid) {
+		others := otherProviders(f)
+		for i, cid := range f.ClaimIDs {
+			if (i == 0 || !others[cid]) && !slices.Contains(c.ClaimIDs, cid) {
 				c.ClaimIDs = append(c.ClaimIDs, cid)
 			}
 		}
@@ -97,6 +98,44 @@ func OpenCase(id string, a Actor, providerID string, flags []Flag, at time.Time,
 	slices.Sort(c.ClaimIDs)
 	c.Events = []CaseEvent{{Event: EventOpened, State: CaseOpen, By: a.Name, Role: a.Role, At: at, Note: note}}
 	return c, nil
+}
+
+// otherProviders lists the claim ids a flag's evidence names only at other providers (the
+// other stay of an overlapping_stay, another hospital's duplicate): a case is about its
+// provider's own claims, and the hospital reading it must not learn of another's. The
+// evidence names each claim it refers to as an object with provider_id and claim_id.
+func otherProviders(f Flag) map[string]bool {
+	own, others := map[string]bool{}, map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			p, _ := v["provider_id"].(string)
+			if id, ok := v["claim_id"].(string); ok && p != "" {
+				if p == f.ProviderID {
+					own[id] = true
+				} else {
+					others[id] = true
+				}
+			}
+			for _, e := range v {
+				walk(e)
+			}
+		case []map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(f.Evidence)
+	for id := range own {
+		delete(others, id)
+	}
+	return others
 }
 
 // Notify sends the provider the allegation; the deadline is the notice date plus

@@ -50,6 +50,31 @@ func caseIn(t *testing.T, state string) Case {
 	return c
 }
 
+// TestCaseClaimsAreTheProvidersOwn: a pair flag names the other provider's claim; the case
+// lists only its provider's claims (the flagged one, and an earlier stay of its own).
+func TestCaseClaimsAreTheProvidersOwn(t *testing.T) {
+	stored := map[string]any{"overlapping": []any{map[string]any{"provider_id": "H2001", "claim_id": "X7", "overlap": "…"}},
+		"claim": map[string]any{"provider_id": "H3001", "claim_id": "C4"}}
+	fresh := map[string]any{"earlier_stay": map[string]any{"provider_id": "H3001", "claim_id": "C5"},
+		"billed_by": []map[string]any{{"provider_id": "H2001", "claim_id": "X8"}, {"provider_id": "H3001", "claim_id": "C6"}}}
+	flags := []Flag{
+		{FlagID: "F1", ProviderID: "H3001", ClaimIDs: []string{"C4", "X7"}, Evidence: stored},
+		{FlagID: "F2", ProviderID: "H3001", ClaimIDs: []string{"C9", "C5", "X8", "C6"}, Evidence: fresh},
+		{FlagID: "F3", ProviderID: "H3001", ClaimIDs: []string{"X7"}}, // a claim id of its own that another provider also uses
+	}
+	c, err := OpenCase("K1", inv, "H3001", flags, day0, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"C4", "C5", "C6", "C9", "X7"}; !slices.Equal(c.ClaimIDs, want) {
+		t.Errorf("claims %v, want %v", c.ClaimIDs, want)
+	}
+	c, _ = OpenCase("K2", inv, "H3001", flags[:2], day0, "")
+	if want := []string{"C4", "C5", "C6", "C9"}; !slices.Equal(c.ClaimIDs, want) {
+		t.Errorf("claims %v, want %v", c.ClaimIDs, want)
+	}
+}
+
 func TestOpenCase(t *testing.T) {
 	c := caseIn(t, CaseOpen)
 	if c.State != CaseOpen || !slices.Equal(c.FlagIDs, []string{"F1", "F2"}) || !slices.Equal(c.ClaimIDs, []string{"C1", "C2", "C3"}) ||
