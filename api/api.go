@@ -113,7 +113,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET /v1/statements", s.authenticate([]string{RoleAgency, RoleHospital}, s.getStatements))
 	s.consoleRoutes(mux)
 	mux.Handle("/", s.observe("unmatched", http.HandlerFunc(s.unmatched)))
-	return mux
+	return hygiene(mux)
 }
 
 // handle registers a route behind the access log and metrics, and remembers its methods.

@@ -94,6 +94,14 @@ func (s *Server) console(roles []string, next func(http.ResponseWriter, *http.Re
 			}{pg, nil})
 			return
 		}
+		if field, why := badForm(r); why != "" {
+			pg.Title, pg.Error = "Refused", "the form's field "+field+" "+why
+			s.render(w, http.StatusBadRequest, "cases", struct {
+				page
+				Cases any
+			}{pg, nil})
+			return
+		}
 		if !slices.Contains(roles, p.Role) {
 			pg.Title, pg.Error = "Not allowed", "role "+p.RoleString()+" may not use "+r.URL.Path
 			s.render(w, http.StatusForbidden, "cases", struct {

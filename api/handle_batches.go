@@ -56,7 +56,7 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.cfg.Store.SaveAPIBatch(r.Context(), b); err != nil {
 		if errors.Is(err, store.ErrBatchExists) {
-			writeError(w, errorf(codeConflict, "batch %s already exists: GET /v1/batches/%s shows it", batchID, batchID))
+			writeError(w, errorf(codeConflict, "your batch %s already exists: GET /v1/batches/%s shows it", batchID, batchID))
 			return
 		}
 		s.log.Error("save batch", "batch_id", batchID, "err", err)
@@ -134,9 +134,10 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 	return items, nil
 }
 
-// screenBatch decodes every item: one of another provider refuses the batch (403); one
-// that cannot be decoded into a submission is kept as rejected with its reasons; the rest
-// are accepted, their bytes returned in order.
+// screenBatch decodes every item: one of another provider refuses the batch (403), and so
+// does an envelope naming another batch id than the post's (400: a submission travels in
+// the batch it was posted in); one that cannot be decoded into a submission is kept as
+// rejected with its reasons; the rest are accepted, their bytes returned in order.
 func screenBatch(p Principal, batchID string, items []claim.Item, now time.Time) (store.APIBatch, [][]byte, *apiError) {
 	b := store.APIBatch{BatchID: batchID, ProviderID: p.ProviderID, TokenID: p.TokenID, CreatedAt: now, Items: make([]store.BatchItem, len(items))}
 	var accepted [][]byte
@@ -144,6 +145,10 @@ func screenBatch(p Principal, batchID string, items []claim.Item, now time.Time)
 	for i, it := range items {
 		sub, err := claim.DecodeSubmission(it.Bytes)
 		bi := store.BatchItem{Kind: sub.Kind, ProviderID: sub.Sent.ProviderID, ClaimID: sub.Sent.ClaimID, MemberID: sub.Sent.MemberID, Status: "submitted"}
+		if err == nil && sub.BatchID != "" && sub.BatchID != batchID {
+			return b, nil, errorf(codeBadRequest, "%s names batch_id %q, but this post is batch %s: leave batch_id out of the items "+
+				"(choose the post's with ?batch_id=); nothing was published", it.Where, sub.BatchID, batchID)
+		}
 		switch {
 		case err != nil:
 			bi.Status, bi.Reasons = "rejected", []claim.Reason{{Code: claim.ReasonMalformed, Message: it.Where + ": not a JSON object"}}
@@ -188,7 +193,7 @@ func (s *Server) produce(ctx context.Context, b store.APIBatch, accepted [][]byt
 		}
 	}
 	s.log.Error("produce batch", "batch_id", b.BatchID, "err", err)
-	if rerr := s.cfg.Store.SetProduceError(pctx, b.BatchID, err.Error(), refused); rerr != nil {
+	if rerr := s.cfg.Store.SetProduceError(pctx, b.ProviderID, b.BatchID, err.Error(), refused); rerr != nil {
 		s.log.Error("record produce error", "batch_id", b.BatchID, "err", rerr)
 	}
 	return errorf(codeUnavailable, "batch %s: the broker did not acknowledge every claim (%v); GET /v1/batches/%s shows which were taken; "+
@@ -235,15 +240,18 @@ type batchView struct {
 	ProduceError string         `json:"produce_error,omitempty"`
 }
 
-// getBatch lists a batch's submissions in order with their status and amounts; a hospital
-// sees only its own batches (another's is 404, so batch ids reveal nothing).
+// getBatch lists a batch's submissions in order with their status and amounts. Batch ids
+// are each provider's own: a hospital reads its own batch of that id (another's of the same
+// id does not exist for it); the agency and investigators name the provider with
+// ?provider_id=, which may be left out when only one provider has a batch of that id.
 func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
-	p := principalOf(r.Context())
 	id := r.PathValue("batch_id")
-	v, err := s.cfg.Store.Batch(r.Context(), id)
-	if err == nil && p.Role == RoleHospital && !v.OwnedBy(p.ProviderID) {
-		err = store.ErrNoBatch
+	provider, aerr := s.batchProvider(r, id)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
 	}
+	v, err := s.cfg.Store.Batch(r.Context(), provider, id)
 	if errors.Is(err, store.ErrNoBatch) {
 		writeError(w, errorf(codeNotFound, "no batch %s", id))
 		return
@@ -252,6 +260,42 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "read batch", err)
 		return
 	}
+	writeJSON(w, http.StatusOK, viewOf(v))
+}
+
+// batchProvider is the provider whose batch id is asked for: a hospital's own, else
+// ?provider_id=, else the only provider with a batch of that id.
+func (s *Server) batchProvider(r *http.Request, id string) (string, *apiError) {
+	p, q := principalOf(r.Context()), r.URL.Query()
+	for k := range q {
+		if k != "provider_id" {
+			return "", errorf(codeBadRequest, "unknown query parameter %q (GET /v1/batches/{id} takes provider_id)", k)
+		}
+	}
+	provider := q.Get("provider_id")
+	if p.Role == RoleHospital {
+		if aerr := ownProvider(p, provider); provider != "" && aerr != nil {
+			return "", aerr
+		}
+		return p.ProviderID, nil
+	}
+	if provider != "" {
+		return provider, nil
+	}
+	owners, err := s.cfg.Store.BatchOwners(r.Context(), id)
+	switch {
+	case err != nil:
+		return "", errorf(codeUnavailable, "read batch %s: %v", id, err)
+	case len(owners) == 0:
+		return "", errorf(codeNotFound, "no batch %s", id)
+	case len(owners) > 1:
+		return "", errorf(codeBadRequest, "batch id %s is used by providers %s: name one with ?provider_id=", id, strings.Join(owners, ", "))
+	}
+	return owners[0], nil
+}
+
+// viewOf is the answer of GET /v1/batches/{id}.
+func viewOf(v *store.BatchView) batchView {
 	out := batchView{BatchID: v.BatchID, Counts: map[string]int{}, Claims: make([]any, 0, len(v.Entries)), ProduceError: v.ProduceError}
 	for _, e := range v.Entries {
 		if e.Result != nil {
@@ -265,7 +309,7 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 		out.Claims = append(out.Claims, batchEntry{ProviderID: e.Item.ProviderID, ClaimID: e.Item.ClaimID, MemberID: e.Item.MemberID,
 			Kind: e.Item.Kind, Status: e.Item.Status, Reasons: e.Item.Reasons})
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out
 }
 
 // internal answers 500 and logs the cause; the message does not leak it.

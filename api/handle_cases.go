@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"unicode/utf8"
 
 	"medclaims/casework"
 	"medclaims/claim"
@@ -48,6 +49,9 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 	if err != nil {
 		return errorf(codeBadRequest, "read the body: %v", err)
 	}
+	if !utf8.Valid(body) {
+		return errorf(codeBadRequest, "the body is not valid UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -55,6 +59,9 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 	}
 	if dec.More() {
 		return errorf(codeBadRequest, "the body has data after its JSON object")
+	}
+	if field, why := badField(v); why != "" {
+		return errorf(codeBadRequest, "%s %s", field, why)
 	}
 	return nil
 }

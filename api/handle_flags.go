@@ -93,7 +93,7 @@ func decodeCursor(c string) (time.Time, string, bool) {
 	}
 	ts, id, ok := strings.Cut(string(b), "|")
 	t, err := time.Parse(time.RFC3339Nano, ts)
-	if !ok || err != nil || id == "" {
+	if !ok || err != nil || id == "" || badText(id) != "" {
 		return time.Time{}, "", false
 	}
 	return t, id, true

@@ -31,8 +31,12 @@ func (s *Server) closePeriod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := closing.Service{Store: s.cfg.Store, Now: s.cfg.Now}.Close(r.Context(), r.PathValue("period"), dry == "true")
-	if errors.Is(err, closing.ErrBadPeriod) {
+	switch {
+	case errors.Is(err, closing.ErrBadPeriod):
 		writeError(w, errorf(codeBadRequest, "%v", err))
+		return
+	case errors.Is(err, closing.ErrNoPolicy), errors.Is(err, closing.ErrClosedMeanwhile):
+		writeError(w, errorf(codeConflict, "%v", err))
 		return
 	}
 	if err != nil {

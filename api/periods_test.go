@@ -71,6 +71,12 @@ func TestPeriodClose(t *testing.T) {
 		for _, v := range p.ByMethod {
 			n = n.Add(v.Dec())
 		}
+		if p.Capitation != nil {
+			n = n.Add(p.Capitation.Amount.Dec())
+			if c := p.ByMethod["capitation"]; c == nil || !c.Dec().IsZero() {
+				t.Errorf("%s: by-method capitation %v, want the visits' 0.00 (the per-head amount is capitation.amount)", p.ProviderID, c)
+			}
+		}
 		if p.DRG != nil {
 			n = n.Add(p.DRG.Adjustment.Dec())
 		}
@@ -160,6 +166,22 @@ func TestPeriodClose(t *testing.T) {
 		t.Errorf("dry run: %d", r.status)
 	}
 	holdsAndRecoveries(t, e)
+	yearEndWithoutDecemberClaims(t, e)
+}
+
+// yearEndWithoutDecemberClaims: the sample year has no December claims; the 2026-12 close
+// still settles the global budget of every provider with a provider_year budget.
+func yearEndWithoutDecemberClaims(t *testing.T, e *env) {
+	if n := e.sum(`SELECT 1 FROM claim_results WHERE period = '2026-12'`); !n.IsZero() {
+		t.Fatalf("%s claims in 2026-12; this check wants none", n)
+	}
+	dec := e.closePeriod("2026-12").Statement
+	for _, id := range []string{"H2001", "H3001"} {
+		p := providerOf(dec, id)
+		if p == nil || p.GlobalBudget == nil || p.GlobalBudget.Year != 2026 || !p.GlobalBudget.Actual.Dec().IsPositive() || p.Claims != 0 {
+			t.Errorf("2026-12, %s: %+v", id, p)
+		}
+	}
 }
 
 // holdsAndRecoveries: a held claim is withheld in its period; dismissed in January it is

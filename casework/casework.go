@@ -130,7 +130,7 @@ func (s Service) responseDays(ctx context.Context) (int, error) {
 // (forbidden), wrong content (invalid), a missing case (not found), or another failure.
 func Kind(err error) string {
 	switch {
-	case errors.Is(err, fraud.ErrTransition), errors.Is(err, store.ErrCaseMoved):
+	case errors.Is(err, fraud.ErrTransition), errors.Is(err, store.ErrCaseMoved), errors.Is(err, store.ErrFlagTaken):
 		return "conflict"
 	case errors.Is(err, fraud.ErrNotAllowed):
 		return "forbidden"

@@ -18,8 +18,14 @@ import (
 	"medclaims/store"
 )
 
-// ErrBadPeriod is a period that is not YYYY-MM.
-var ErrBadPeriod = errors.New("bad period")
+// ErrBadPeriod is a period that is not YYYY-MM; ErrNoPolicy a period no policy version is
+// in force for; ErrClosedMeanwhile a close that another close of the period overtook with
+// a different statement (closing again settles it).
+var (
+	ErrBadPeriod       = errors.New("bad period")
+	ErrNoPolicy        = errors.New("no policy version is in force")
+	ErrClosedMeanwhile = errors.New("another close of the period stored a different statement meanwhile")
+)
 
 // Service closes periods.
 type Service struct {
@@ -73,9 +79,25 @@ func (s Service) Close(ctx context.Context, period string, dryRun bool) (Result,
 		return Result{Statement: doc, Previous: prev, DryRun: true}, nil
 	}
 	if err := s.Store.SaveStatement(ctx, doc, hash, now); err != nil {
-		return Result{}, err
+		return s.overtaken(ctx, period, hash, err)
 	}
 	return Result{Statement: doc, Previous: prev}, nil
+}
+
+// overtaken answers a close whose version another close stored first: unchanged when that
+// one says the same, else ErrClosedMeanwhile.
+func (s Service) overtaken(ctx context.Context, period, hash string, err error) (Result, error) {
+	if !errors.Is(err, store.ErrStatementExists) {
+		return Result{}, err
+	}
+	last, rerr := s.Store.LatestStatement(ctx, period)
+	if rerr != nil {
+		return Result{}, errors.Join(err, rerr)
+	}
+	if last != nil && last.Hash == hash {
+		return Result{Statement: last.Doc, Unchanged: true}, nil
+	}
+	return Result{}, fmt.Errorf("close %s: %w: close again to see it", period, ErrClosedMeanwhile)
 }
 
 func (s Service) input(ctx context.Context, period string) (settlement.CloseInput, error) {
@@ -121,7 +143,7 @@ func (s Service) bundle(ctx context.Context, last time.Time) (*policy.Bundle, er
 		}
 	}
 	if best == nil {
-		return nil, fmt.Errorf("no policy version is in force on %s: load a bundle first", last.Format("2006-01-02"))
+		return nil, fmt.Errorf("%w on %s, the period's last day: load a bundle first", ErrNoPolicy, last.Format("2006-01-02"))
 	}
 	return best, nil
 }

@@ -259,3 +259,32 @@ func TestDecisionMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestAnotherCasesDecisionStands: claim C1 was denied by case K0 and C2 recovered by it; a
+// dismissal of K1, which also names them, releases neither, releases the held C3 no case
+// decided, and a confirmation that names C1 again is refused: a claim's money is taken
+// back once.
+func TestAnotherCasesDecisionStands(t *testing.T) {
+	c := caseIn(t, CaseResponded)
+	at := day0.AddDate(0, 0, 20)
+	claims := map[string]ClaimPayment{
+		"C1": {ClaimID: "C1", Held: true, FundToProvider: decimal.RequireFromString("75"), Decided: PaymentDenied, DecidedBy: "K0"},
+		"C2": {ClaimID: "C2", Held: false, FundToProvider: decimal.RequireFromString("40"), Decided: PaymentRecovered, DecidedBy: "K0"},
+		"C3": {ClaimID: "C3", Held: true, FundToProvider: decimal.RequireFromString("30")},
+	}
+	o, err := c.Decide(inv, at, Decision{Decision: DecisionDismiss}, claims)
+	if err != nil || !slices.Equal(o.Released, []string{"C3"}) || len(o.Denied)+len(o.Recovered) != 0 {
+		t.Fatalf("dismissal: released %v denied %v recovered %v, %v", o.Released, o.Denied, o.Recovered, err)
+	}
+	again := Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "over_treatment", ClaimIDs: []string{"C1"}, Fine: money("100")}}}
+	if _, err := c.Decide(inv, at, again, claims); !errors.Is(err, ErrTransition) || !strings.Contains(err.Error(), "already denied by case K0") {
+		t.Errorf("a finding on a denied claim: %v", err)
+	}
+	// A claim an earlier dismissal released (and so paid) is recovered, not denied.
+	claims["C3"] = ClaimPayment{ClaimID: "C3", Held: true, FundToProvider: decimal.RequireFromString("30"), Decided: PaymentReleased, DecidedBy: "K9"}
+	paid := Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "over_treatment", ClaimIDs: []string{"C3"}, Fine: money("30")}}}
+	o, err = c.Decide(inv, at, paid, claims)
+	if err != nil || !slices.Equal(o.Recovered, []string{"C3"}) || len(o.Denied)+len(o.Released) != 0 {
+		t.Errorf("a released claim confirmed: released %v denied %v recovered %v, %v", o.Released, o.Denied, o.Recovered, err)
+	}
+}

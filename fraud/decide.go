@@ -44,12 +44,31 @@ type Finding struct {
 	SuspendMonths   int          `json:"suspend_months,omitempty"`
 }
 
+// Payment decisions a case makes of a claim (the claim payment ledger's events).
+const (
+	PaymentReleased  = "released"
+	PaymentDenied    = "denied"
+	PaymentRecovered = "recovered"
+)
+
 // ClaimPayment is what a decision needs of a claim: whether it is held (never paid) or
-// payable (paid, or to be paid, by its statement) and what the fund owes the provider.
+// payable (paid, or to be paid, by its statement), what the fund owes the provider, and
+// what an earlier case already decided of its payment (Decided, by DecidedBy).
 type ClaimPayment struct {
 	ClaimID        string
 	Held           bool
 	FundToProvider decimal.Decimal
+	Decided        string // "", or a Payment… status derived from the payment ledger
+	DecidedBy      string // the case that decided it
+}
+
+// withheld reports whether the claim is held and no case has decided its payment yet.
+func (p ClaimPayment) withheld() bool { return p.Held && p.Decided == "" }
+
+// settled reports whether a case has already denied or recovered the claim: its money is
+// taken once, and only an explicit reversal gives it back.
+func (p ClaimPayment) settled() bool {
+	return p.Decided == PaymentDenied || p.Decided == PaymentRecovered
 }
 
 // Decision is an investigator's decision as asked for; findings carry type, claims,
@@ -96,7 +115,8 @@ const BarYears = 3
 // Decide dismisses or confirms the case. claims holds the case's claims and every claim a
 // finding names. On a dismissal every held claim of the case is released; on a confirmation
 // the findings' held claims are denied and their paid ones recovered, and the case's other
-// held claims are released.
+// held claims are released. A claim another case already decided keeps that decision: a
+// dismissal never releases a denied claim, and a finding may not recover a claim twice.
 func (c Case) Decide(a Actor, at time.Time, dec Decision, claims map[string]ClaimPayment) (Outcome, error) {
 	if a.Role != ActorInvestigator {
 		return Outcome{}, fmt.Errorf("decide case %s: %w: only investigators decide", c.CaseID, ErrNotAllowed)
@@ -120,7 +140,7 @@ func (c Case) Decide(a Actor, at time.Time, dec Decision, claims map[string]Clai
 	}
 	named := append(append(slices.Clone(out.Denied), out.Recovered...), out.Released...)
 	for _, id := range c.ClaimIDs {
-		if p, ok := claims[id]; ok && p.Held && !slices.Contains(named, id) {
+		if p, ok := claims[id]; ok && p.withheld() && !slices.Contains(named, id) {
 			out.Released = append(out.Released, id)
 		}
 	}
@@ -143,7 +163,7 @@ func (c Case) confirm(at time.Time, in []Finding, claims map[string]ClaimPayment
 			return Outcome{}, err
 		}
 		for _, id := range priced.ClaimIDs {
-			if claims[id].Held {
+			if claims[id].withheld() {
 				out.Denied = append(out.Denied, id)
 			} else {
 				out.Recovered = append(out.Recovered, id)
@@ -183,6 +203,10 @@ func (c Case) priceFinding(i int, f Finding, claims map[string]ClaimPayment, see
 		}
 		if seen[id] {
 			return f, bad("claim %s is named by two findings", id)
+		}
+		if p.settled() {
+			return f, fmt.Errorf("decide case %s: %w: finding %d: claim %s was already %s by case %s; a claim's money is taken back once",
+				c.CaseID, ErrTransition, i+1, id, p.Decided, p.DecidedBy)
 		}
 		seen[id] = true
 		recovery = recovery.Add(p.FundToProvider)

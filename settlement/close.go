@@ -119,6 +119,9 @@ func Close(in CloseInput) Document {
 	for id := range heads {
 		ids[id] = true
 	}
+	for _, id := range in.yearBudgeted() {
+		ids[id] = true
+	}
 	for _, id := range sortedIDs(ids) {
 		doc.Providers = append(doc.Providers, in.provider(id, byProvider[id], earlier[id], drg[id], heads[id]))
 	}
@@ -150,6 +153,21 @@ func (in CloseInput) regions(doc *Document) map[string]ProviderDRG {
 		doc.Regions = append(doc.Regions, rd)
 		for id, p := range per {
 			out[id] = p
+		}
+	}
+	return out
+}
+
+// yearBudgeted lists, in a December close, every provider with a provider_year budget for
+// the year: its global-budget settlement is due whether it had claims this month or not.
+func (in CloseInput) yearBudgeted() []string {
+	var out []string
+	if in.Month.Month() != time.December {
+		return nil
+	}
+	for _, b := range in.Bundle.Budgets {
+		if b.Kind == "provider_year" && b.Period == in.Period[:4] {
+			out = append(out, b.Key)
 		}
 	}
 	return out

@@ -55,7 +55,8 @@ type StatementLine struct {
 type ProviderStatement struct {
 	ProviderID string
 	Claims     int
-	ByMethod   map[string]decimal.Decimal // fund_to_provider of payable claims; capitation: the per-head amount
+	ByMethod   map[string]decimal.Decimal // fund_to_provider of payable claims (a capitation visit's is 0.00)
+	Capitation decimal.Decimal            // heads × per-head amount, paid in place of the visits' zero
 	Withheld   decimal.Decimal
 	Released   decimal.Decimal
 	Recoveries decimal.Decimal
@@ -76,9 +77,7 @@ func Statement(in ProviderInput) ProviderStatement {
 		status := lineStatus(c, in.Barred)
 		switch status {
 		case Payable, Recovered:
-			if c.Method != "capitation" {
-				st.ByMethod[c.Method] = st.ByMethod[c.Method].Add(c.FundToProvider)
-			}
+			st.ByMethod[c.Method] = st.ByMethod[c.Method].Add(c.FundToProvider)
 		case Held:
 			st.Withheld = st.Withheld.Add(c.FundToProvider)
 		}
@@ -89,7 +88,8 @@ func Statement(in ProviderInput) ProviderStatement {
 		st.addDecided(c)
 	}
 	if !in.Capitation.IsZero() || hasMethod(in.Claims, "capitation") {
-		st.ByMethod["capitation"] = in.Capitation
+		st.ByMethod["capitation"] = st.ByMethod["capitation"].Add(decimal.Zero)
+		st.Capitation = in.Capitation
 	}
 	if in.DRG != nil {
 		st.DRGAdjust = in.DRG.Adjustment
@@ -97,7 +97,7 @@ func Statement(in ProviderInput) ProviderStatement {
 	if in.Global != nil {
 		st.GlobalAdj = in.Global.Adjustment
 	}
-	net := st.DRGAdjust.Add(st.GlobalAdj).Add(st.Released).Sub(st.Recoveries)
+	net := st.DRGAdjust.Add(st.GlobalAdj).Add(st.Capitation).Add(st.Released).Sub(st.Recoveries)
 	for _, m := range sortedKeys(st.ByMethod) {
 		net = net.Add(st.ByMethod[m])
 	}

@@ -22,14 +22,18 @@ func TestStatement(t *testing.T) {
 		{ClaimID: "E3", Method: "ffs", Held: true, FundToProvider: d("999.00"), Decision: Released, InPeriod: false}, // released in another period
 	}
 	st := Statement(ProviderInput{ProviderID: "H1009", Claims: claims, Earlier: earlier, DRG: drg, Capitation: d("19.50")})
-	// by method: drg 3000.00 + 4056.00 = 7056.00; ffs 35.20 + 25.00 (C7 was paid) = 60.20; capitation 19.50.
+	// by method: drg 3000.00 + 4056.00 = 7056.00; ffs 35.20 + 25.00 (C7 was paid) = 60.20; capitation 0.00
+	// (the visit's zero: CONTRACT.md), the per-head 19.50 apart.
 	// withheld 80.00 (C4); released 40.00 (C5) + 100.00 (E1) = 140.00; recoveries 25.00 (C7) + 500.00 (E2) = 525.00.
 	// net = 7056.00 + 60.20 + 19.50 + 1526.98 + 140.00 − 525.00 = 8277.68.
-	want := map[string]string{"drg": "7056.00", "ffs": "60.20", "capitation": "19.50"}
+	want := map[string]string{"drg": "7056.00", "ffs": "60.20", "capitation": "0.00"}
 	for m, w := range want {
 		if st.ByMethod[m].StringFixed(2) != w {
 			t.Errorf("%s: %s, want %s", m, st.ByMethod[m], w)
 		}
+	}
+	if _, ok := st.ByMethod["capitation"]; !ok || st.Capitation.StringFixed(2) != "19.50" {
+		t.Errorf("capitation: by method %v, per head %s, want 0.00 and 19.50", st.ByMethod, st.Capitation)
 	}
 	if st.Claims != 8 || st.Withheld.StringFixed(2) != "80.00" || st.Released.StringFixed(2) != "140.00" || st.Recoveries.StringFixed(2) != "525.00" ||
 		st.NetPayable.StringFixed(2) != "8277.68" {

@@ -72,21 +72,23 @@ func (s *Store) SaveAPIBatch(ctx context.Context, b APIBatch) error {
 		if n == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_batch_items (batch_id, seq, kind, provider_id, claim_id, member_id, status, reasons)
-			SELECT $1, x.n, x.k, x.p, x.c, x.m, x.s, r.doc::jsonb
+		if _, err := tx.ExecContext(ctx, `INSERT INTO api_batch_items (owner, batch_id, seq, kind, provider_id, claim_id, member_id, status, reasons)
+			SELECT $8, $1, x.n, x.k, x.p, x.c, x.m, x.s, r.doc::jsonb
 			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(k, p, c, m, s, n)
 			JOIN json_array_elements($7::json) WITH ORDINALITY AS r(doc, n) ON r.n = x.n`,
-			b.BatchID, pq.Array(kind), pq.Array(prov), pq.Array(cid), pq.Array(mem), pq.Array(status), jsonArray(reasons)); err != nil {
+			b.BatchID, pq.Array(kind), pq.Array(prov), pq.Array(cid), pq.Array(mem), pq.Array(status), jsonArray(reasons), b.ProviderID); err != nil {
 			return fmt.Errorf("save items of batch %s: %w", b.BatchID, err)
 		}
 		return nil
 	})
 }
 
-// SetProduceError records that producing a batch failed (whole, or the items refused).
-func (s *Store) SetProduceError(ctx context.Context, batchID, msg string, refused []int) error {
+// SetProduceError records that producing a provider's batch failed (whole, or the items
+// refused).
+func (s *Store) SetProduceError(ctx context.Context, providerID, batchID, msg string, refused []int) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE api_batches SET produce_error = $2 WHERE batch_id = $1`, batchID, text(msg)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE api_batches SET produce_error = $3 WHERE provider_id = $1 AND batch_id = $2`,
+			providerID, batchID, text(msg)); err != nil {
 			return fmt.Errorf("record produce error of batch %s: %w", batchID, err)
 		}
 		if len(refused) == 0 {
@@ -98,7 +100,7 @@ func (s *Store) SetProduceError(ctx context.Context, batchID, msg string, refuse
 		}
 		reason, _ := json.Marshal([]claim.Reason{{Code: "not_acknowledged", Message: "the broker did not acknowledge this submission: " + msg}})
 		_, err := tx.ExecContext(ctx, `UPDATE api_batch_items SET status = 'rejected', reasons = $3::jsonb
-			WHERE batch_id = $1 AND seq = ANY($2)`, batchID, pq.Array(seqs), string(reason))
+			WHERE owner = $4 AND batch_id = $1 AND seq = ANY($2)`, batchID, pq.Array(seqs), string(reason), providerID)
 		return err
 	})
 }
@@ -112,19 +114,21 @@ type BatchEntry struct {
 // BatchView is a batch with every submission in order.
 type BatchView struct {
 	BatchID      string
-	Posted       bool     // posted through the API (else only its processed submissions are known)
-	Owner        string   // the provider that posted it (a posted batch)
-	ProviderIDs  []string // the providers of its submissions
+	ProviderID   string // the provider whose batch it is
+	Posted       bool   // posted through the API (else only its processed submissions are known)
 	ProduceError string
 	Entries      []BatchEntry
 }
 
-// Batch reads a batch: the items of a posted batch, each joined to its submission's result
-// (the n-th item of a claim id and kind answers to the n-th such submission, in offset
-// order); a batch produced some other way lists its processed submissions.
-func (s *Store) Batch(ctx context.Context, id string) (*BatchView, error) {
-	v := &BatchView{BatchID: id}
-	err := s.db.QueryRowContext(ctx, `SELECT provider_id, produce_error FROM api_batches WHERE batch_id = $1`, id).Scan(&v.Owner, &v.ProduceError)
+// Batch reads a provider's batch: the items of a batch it posted, each joined to its
+// submission's result (the n-th item of a claim id and kind answers to the n-th such
+// submission, in offset order); a batch it produced some other way lists its processed
+// submissions. Batch ids are the provider's own: another provider's batch of the same id
+// is never read.
+func (s *Store) Batch(ctx context.Context, providerID, id string) (*BatchView, error) {
+	v := &BatchView{BatchID: id, ProviderID: providerID}
+	err := s.db.QueryRowContext(ctx, `SELECT produce_error FROM api_batches WHERE provider_id = $1 AND batch_id = $2`,
+		providerID, id).Scan(&v.ProduceError)
 	switch {
 	case err == nil:
 		v.Posted = true
@@ -133,33 +137,23 @@ func (s *Store) Batch(ctx context.Context, id string) (*BatchView, error) {
 		err = s.processedEntries(ctx, v)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read batch %s: %w", id, err)
+		return nil, fmt.Errorf("read batch %s of %s: %w", id, providerID, err)
 	}
 	if !v.Posted && len(v.Entries) == 0 {
 		return nil, ErrNoBatch
 	}
-	seen := map[string]bool{}
-	for _, e := range v.Entries {
-		if !seen[e.Item.ProviderID] {
-			seen[e.Item.ProviderID] = true
-			v.ProviderIDs = append(v.ProviderIDs, e.Item.ProviderID)
-		}
-	}
 	return v, nil
 }
 
-// OwnedBy reports whether the batch is the provider's: posted by it, or every submission
-// its own.
-func (v *BatchView) OwnedBy(providerID string) bool {
-	if v.Posted {
-		return v.Owner == providerID
+// BatchOwners lists the providers that have a batch of this id, posted or produced.
+func (s *Store) BatchOwners(ctx context.Context, id string) ([]string, error) {
+	var out []string
+	err := s.db.SelectContext(ctx, &out, `SELECT provider_id FROM api_batches WHERE batch_id = $1
+		UNION SELECT DISTINCT provider_id FROM submissions WHERE batch_id = $1 ORDER BY 1`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read the owners of batch %s: %w", id, err)
 	}
-	for _, p := range v.ProviderIDs {
-		if p != providerID {
-			return false
-		}
-	}
-	return true
+	return out, nil
 }
 
 // submissionResults is the batch's processed submissions, numbered per claim id and kind.
@@ -169,19 +163,19 @@ const submissionResults = `
 	       COALESCE(s.result, CASE s.result_ref WHEN 'result' THEN r.result WHEN 'voided' THEN r.voided_result END) AS result
 	FROM submissions s
 	LEFT JOIN claim_results r ON s.result_ref <> '' AND r.provider_id = s.provider_id AND r.claim_id = s.claim_id AND r.version = s.version
-	WHERE s.batch_id = $1`
+	WHERE s.batch_id = $1 AND s.provider_id = $2`
 
 func (s *Store) postedEntries(ctx context.Context, v *BatchView) error {
 	rows, err := s.db.QueryContext(ctx, `
 		WITH items AS (
 			SELECT seq, kind, provider_id, claim_id, member_id, status, reasons,
 			       row_number() OVER (PARTITION BY provider_id, claim_id, kind, status ORDER BY seq) AS n
-			FROM api_batch_items WHERE batch_id = $1),
+			FROM api_batch_items WHERE owner = $2 AND batch_id = $1),
 		subs AS (`+submissionResults+`)
 		SELECT i.kind, i.provider_id, i.claim_id, i.member_id, i.status, i.reasons, s.result
 		FROM items i LEFT JOIN subs s ON i.status = 'submitted' AND s.provider_id = i.provider_id AND s.claim_id = i.claim_id
 			AND s.kind = i.kind AND s.n = i.n
-		ORDER BY i.seq`, v.BatchID)
+		ORDER BY i.seq`, v.BatchID, v.ProviderID)
 	if err != nil {
 		return err
 	}
@@ -205,7 +199,7 @@ func (s *Store) postedEntries(ctx context.Context, v *BatchView) error {
 
 func (s *Store) processedEntries(ctx context.Context, v *BatchView) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT kind, provider_id, claim_id, member_id, result FROM (`+submissionResults+`) x
-		ORDER BY partition, "offset"`, v.BatchID)
+		ORDER BY partition, "offset"`, v.BatchID, v.ProviderID)
 	if err != nil {
 		return err
 	}

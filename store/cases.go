@@ -20,6 +20,10 @@ import (
 // ErrCaseMoved is returned when a case changed state between reading and saving it.
 var ErrCaseMoved = errors.New("the case was changed meanwhile")
 
+// ErrFlagTaken is returned when a flag of a case being opened is no longer open: another
+// case took it meanwhile. A flag belongs to at most one undecided case.
+var ErrFlagTaken = errors.New("a flag belongs to another case")
+
 // CaseChange is one transition of a case, written in one transaction with its audit event,
 // its effects and the events to publish.
 type CaseChange struct {
@@ -97,37 +101,63 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// setFlagStatus marks the case's flags in_case on opening, confirmed or dismissed on the
-// decision; a changed flag is published again (the flags outbox).
+// setFlagStatus marks the case's flags in_case on opening (each must still be open: the
+// check is the update itself, so two racing openings cannot both take a flag), confirmed or
+// dismissed on the decision; a changed flag is published again (the flags outbox).
 func setFlagStatus(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
-	status := ""
+	flags := pq.Array(ch.Case.FlagIDs)
 	switch ch.Case.State {
 	case fraud.CaseOpen:
-		status = "in_case"
+		if err := takeFlags(ctx, tx, ch); err != nil {
+			return err
+		}
 	case fraud.CaseDecided:
-		status = map[string]string{fraud.DecisionConfirm: "confirmed", fraud.DecisionDismiss: "dismissed"}[ch.Case.Decision]
-	}
-	if status == "" {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $2, updated_at = $3, published = false WHERE flag_id = ANY($1)`,
-		pq.Array(ch.Case.FlagIDs), status, ch.Now.UTC()); err != nil {
-		return fmt.Errorf("mark flags %s: %w", status, err)
+		status := map[string]string{fraud.DecisionConfirm: "confirmed", fraud.DecisionDismiss: "dismissed"}[ch.Case.Decision]
+		if _, err := tx.ExecContext(ctx, `UPDATE case_flags SET undecided = false WHERE case_id = $1`, ch.Case.CaseID); err != nil {
+			return fmt.Errorf("release flags of case %s: %w", ch.Case.CaseID, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $2, updated_at = $3, published = false WHERE flag_id = ANY($1)`,
+			flags, status, ch.Now.UTC()); err != nil {
+			return fmt.Errorf("mark flags %s: %w", status, err)
+		}
 	}
 	return nil
 }
 
-// applyOutcome records the claims' fate, the register entries and the designation change,
-// and lifts the payment suspension when the provider has no other undecided case.
+// takeFlags puts the new case's flags in it: every one must be open, and none may sit in
+// another undecided case (the database's unique index says so too).
+func takeFlags(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
+	c := ch.Case
+	res, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = 'in_case', updated_at = $2, published = false
+		WHERE flag_id = ANY($1) AND status = 'open'`, pq.Array(c.FlagIDs), ch.Now.UTC())
+	if err != nil {
+		return fmt.Errorf("mark flags in_case: %w", err)
+	}
+	if n, _ := res.RowsAffected(); int(n) != len(c.FlagIDs) {
+		return fmt.Errorf("open case %s: %w: %d of its %d flags are no longer open", c.CaseID, ErrFlagTaken, len(c.FlagIDs)-int(n), len(c.FlagIDs))
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO case_flags (case_id, flag_id) SELECT $1, unnest($2::text[])`, c.CaseID, pq.Array(c.FlagIDs))
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("open case %s: %w", c.CaseID, ErrFlagTaken)
+	}
+	if err != nil {
+		return fmt.Errorf("put flags in case %s: %w", c.CaseID, err)
+	}
+	return nil
+}
+
+// applyOutcome appends the claims' fate to the payment ledger, records the register entries
+// and the designation change, and lifts the payment suspension when the provider has no
+// other undecided case.
 func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 	o, c := ch.Outcome, ch.Case
 	for status, ids := range map[string][]string{"released": o.Released, "denied": o.Denied, "recovered": o.Recovered} {
 		if len(ids) == 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payments (provider_id, claim_id, status, case_id, decided_at)
-			SELECT $1, unnest($2::text[]), $3, $4, $5
-			ON CONFLICT (provider_id, claim_id) DO UPDATE SET status = EXCLUDED.status, case_id = EXCLUDED.case_id, decided_at = EXCLUDED.decided_at`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, at)
+			SELECT $1, unnest($2::text[]), $3, $4, $5`,
 			c.ProviderID, pq.Array(ids), status, c.CaseID, ch.Now.UTC()); err != nil {
 			return fmt.Errorf("record %s claims: %w", status, err)
 		}
@@ -258,25 +288,30 @@ func (s *Store) FlagsByID(ctx context.Context, ids []string) ([]fraud.Flag, erro
 	return scanFlags(s.db.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.flag_id = ANY($1) ORDER BY f.flag_id`, pq.Array(ids)))
 }
 
-// CasePayments reads what a decision needs of the provider's claims: held or not, and the
-// fund's share to the provider, of each claim's current version.
+// CasePayments reads what a decision needs of the provider's claims: held or not, the
+// fund's share to the provider of each claim's current version, and what a case already
+// decided of its payment (from the payment ledger).
 func (s *Store) CasePayments(ctx context.Context, providerID string, claimIDs []string) (map[string]fraud.ClaimPayment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ON (claim_id) claim_id, status, fund_to_provider::text FROM claim_results
-		WHERE provider_id = $1 AND claim_id = ANY($2) ORDER BY claim_id, version DESC`, providerID, pq.Array(claimIDs))
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ON (r.claim_id) r.claim_id, r.status, r.fund_to_provider::text,
+			COALESCE(cp.status, ''), COALESCE(cp.case_id, '')
+		FROM claim_results r LEFT JOIN claim_payments cp USING (provider_id, claim_id)
+		WHERE r.provider_id = $1 AND r.claim_id = ANY($2) ORDER BY r.claim_id, r.version DESC`, providerID, pq.Array(claimIDs))
 	if err != nil {
 		return nil, fmt.Errorf("read claims of %s: %w", providerID, err)
 	}
 	defer rows.Close()
 	out := map[string]fraud.ClaimPayment{}
 	for rows.Next() {
-		var id, status, ftp string
-		if err := rows.Scan(&id, &status, &ftp); err != nil {
+		var p fraud.ClaimPayment
+		var status, ftp string
+		if err := rows.Scan(&p.ClaimID, &status, &ftp, &p.Decided, &p.DecidedBy); err != nil {
 			return nil, err
 		}
 		if status == "voided" {
 			continue
 		}
-		out[id] = fraud.ClaimPayment{ClaimID: id, Held: status == "held", FundToProvider: decimal.RequireFromString(ftp)}
+		p.Held, p.FundToProvider = status == "held", decimal.RequireFromString(ftp)
+		out[p.ClaimID] = p
 	}
 	return out, rows.Err()
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lib/pq"
+
 	"medclaims/fraud"
 	"medclaims/sample"
 	"medclaims/store"
@@ -24,6 +26,7 @@ func TestCaseAuditIsAppendOnly(t *testing.T) {
 	}
 	at := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	inv := fraud.Actor{Name: "wang", Role: fraud.ActorInvestigator}
+	addFlag(t, st, "F1", "H3001", "C1")
 	c, err := fraud.OpenCase("K1", inv, "H3001", []fraud.Flag{{FlagID: "F1", ProviderID: "H3001", ClaimIDs: []string{"C1"}}}, at, "opened")
 	if err != nil {
 		t.Fatal(err)
@@ -62,5 +65,60 @@ func TestCaseAuditIsAppendOnly(t *testing.T) {
 	st.DB().Get(&queued, `SELECT count(*) FROM event_outbox WHERE topic = 'fraud.cases'`)
 	if queued != 2 {
 		t.Errorf("%d fraud.cases events queued, want 2", queued)
+	}
+}
+
+// addFlag stores an open claim flag, as the fraud stage would.
+func addFlag(t *testing.T, st *store.Store, id, providerID string, claimIDs ...string) {
+	t.Helper()
+	if _, err := st.DB().Exec(`INSERT INTO fraud_flags (flag_id, provider_id, claim_ids, rule, level, score, severity, status, evidence, created_at, updated_at)
+		VALUES ($1, $2, $3, 'duplicate_charge', 'claim', 0.9, 'high', 'open', '{}', now(), now())`, id, providerID, pq.Array(claimIDs)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPaymentLedger: a claim's payment status is derived from its events: a denial by one
+// case outranks a later release by another; only a reversal of the denial undoes it; the
+// ledger takes no UPDATE or DELETE.
+func TestPaymentLedger(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	db := st.DB()
+	for _, k := range []string{"K1", "K2"} {
+		if _, err := db.Exec(`INSERT INTO fraud_cases (case_id, provider_id, state, flag_ids, claim_ids, opened_at, updated_at)
+			VALUES ($1, 'H3001', 'decided', '{}', '{DC-1}', now(), now())`, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	event := func(ev, caseID string, reverses any) int64 {
+		var id int64
+		if err := db.Get(&id, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, reverses, at)
+			VALUES ('H3001', 'DC-1', $1, $2, $3, now()) RETURNING id`, ev, caseID, reverses); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	status := func() string {
+		var s string
+		db.Get(&s, `SELECT status || ' by ' || case_id FROM claim_payments WHERE provider_id = 'H3001' AND claim_id = 'DC-1'`)
+		return s
+	}
+	denial := event("denied", "K1", nil)
+	event("released", "K2", nil)
+	if got := status(); got != "denied by K1" {
+		t.Errorf("a release after a denial: %q", got)
+	}
+	event("reversed", "K1", denial)
+	if got := status(); got != "released by K2" {
+		t.Errorf("after the denial's reversal: %q", got)
+	}
+	if _, err := db.Exec(`INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, reverses, at)
+		VALUES ('H3001', 'DC-1', 'reversed', 'K1', $1, now())`, denial); err == nil {
+		t.Error("an event was reversed twice")
+	}
+	for _, q := range []string{`UPDATE claim_payment_events SET event = 'released'`, `DELETE FROM claim_payment_events`, `TRUNCATE claim_payment_events`} {
+		if _, err := db.ExecContext(ctx, q); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: %v, want it refused", q, err)
+		}
 	}
 }

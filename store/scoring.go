@@ -83,10 +83,12 @@ func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore, suspend bool) 
 	return suspended, nil
 }
 
-// OpenFlags reads a provider's open flags (claim and provider flags).
+// OpenFlags reads a provider's open flags (claim and provider flags), locked until the
+// transaction ends: an investigator opening a case on one of them meanwhile waits, and a
+// flag an investigator took first is not read.
 func (s *Scoring) OpenFlags(ctx context.Context, providerID string) ([]fraud.Flag, error) {
 	return scanFlags(s.tx.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.provider_id = $1 AND f.status = 'open'
-		ORDER BY f.flag_id`, providerID))
+		ORDER BY f.flag_id FOR UPDATE`, providerID))
 }
 
 // SaveCase writes a case transition in the scoring transaction (see Store.SaveCase).

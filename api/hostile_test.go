@@ -1,0 +1,116 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"medclaims/pipeline"
+)
+
+// TestBatchIDsBelongToTheirHospital: hospital A posting under B's batch id makes its own
+// batch of that id: B still reads its own (A's claim is not in it), A cannot tell whether
+// B's ids exist, an item naming another batch id is refused, and a query string that does
+// not parse is 400 instead of a silently dropped id.
+func TestBatchIDsBelongToTheirHospital(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := "hospital:H3001", "hospital:H2001"
+	p := pipeline.NewProducer(e.svc.Brokers, e.svc.Topics.Submitted)
+	defer p.Close()
+	if _, err := pipeline.Submit(context.Background(), p, demoClaims(t, "H2001")[:1], "H2001-KAFKA-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	before := e.waitBatch("H2001-KAFKA-1", b)
+	own := demoClaims(t, "H3001")[:1]
+	if r := e.do("POST", "/v1/batches?batch_id=H2001-KAFKA-1", a, "application/json", []byte("["+string(own[0])+"]")); r.status != 202 {
+		t.Fatalf("A posts under B's id: %d %s", r.status, r.body)
+	}
+	e.waitBatch("H2001-KAFKA-1", a)
+	after := e.waitBatch("H2001-KAFKA-1", b)
+	if len(after.Claims) != len(before.Claims) || strings.Contains(string(e.get("/v1/batches/H2001-KAFKA-1", b).body), `"H3001"`) {
+		t.Errorf("B's batch after A's post: %d claims (was %d): %s", len(after.Claims), len(before.Claims), e.get("/v1/batches/H2001-KAFKA-1", b).body)
+	}
+	if r := e.get("/v1/batches/H2001-KAFKA-1", "agency"); r.status != 400 || !strings.Contains(string(r.body), "provider_id") {
+		t.Errorf("the agency, two owners, no provider named: %d %s", r.status, r.body)
+	}
+	if r := e.get("/v1/batches/H2001-KAFKA-1?provider_id=H2001", "agency"); r.status != 200 || strings.Contains(string(r.body), `"H3001"`) {
+		t.Errorf("the agency reads B's batch: %d %s", r.status, r.body)
+	}
+	if r := e.get("/v1/batches/H2001-KAFKA-1?provider_id=H2001", a); r.status != 403 {
+		t.Errorf("A names B: %d", r.status)
+	}
+	// B's posted id: A's post of the same id is A's own (202), so 409 tells A nothing of B.
+	claimB := demoClaims(t, "H2001")[1]
+	if r := e.do("POST", "/v1/batches?batch_id=SECRET-7", b, "application/json", []byte("["+string(claimB)+"]")); r.status != 202 {
+		t.Fatalf("B posts: %d %s", r.status, r.body)
+	}
+	for i, want := range []int{202, 409} {
+		if r := e.do("POST", "/v1/batches?batch_id=SECRET-7", a, "application/json", []byte("["+string(own[0])+"]")); r.status != want {
+			t.Errorf("A's post %d of B's id: %d %s, want %d", i+1, r.status, r.body, want)
+		}
+	}
+	// An item naming another batch id; a query string with ';'.
+	env := `[{"kind":"claim","batch_id":"H2001-KAFKA-1","claim":` + string(own[0]) + `}]`
+	if r := e.do("POST", "/v1/batches?batch_id=MINE-1", a, "application/json", []byte(env)); r.status != 400 || !strings.Contains(string(r.body), "batch_id") {
+		t.Errorf("an item naming another batch id: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/v1/batches?batch_id=H3001-SEMI;1", a, "application/json", []byte("["+string(own[0])+"]")); r.status != 400 {
+		t.Errorf("?batch_id=H3001-SEMI;1: %d %s", r.status, r.body)
+	}
+	if r := e.get("/v1/batches/H3001-SEMI", a); r.status != 404 {
+		t.Errorf("a batch was made from the bad query: %d", r.status)
+	}
+}
+
+// TestHostileTextIs400: NUL and invalid UTF-8 in a path, a query or a body, and a crafted
+// cursor, are 400 naming the field; a racing close is 200 or 409; a period no policy is in
+// force for is 409.
+func TestHostileTextIs400(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	cursor := base64.RawURLEncoding.EncodeToString([]byte("2026-01-01T00:00:00Z|F\x00"))
+	for _, c := range []struct {
+		method, path, role, body, why string
+	}{
+		{"GET", "/v1/claims/H3001/%00", "agency", "", "NUL"},
+		{"GET", "/v1/claims/H3001/%ff", "agency", "", "UTF-8"},
+		{"GET", "/v1/flags?provider_id=%ff", "agency", "", "provider_id"},
+		{"GET", "/v1/flags?cursor=" + cursor, "agency", "", "cursor"},
+		{"GET", "/console/cases/%ff", "", "", "UTF-8"},
+		{"POST", "/v1/cases", "investigator", `{"provider_id":"H3001","flag_ids":["\u0000"]}`, "flag_ids[0]"},
+		{"POST", "/v1/cases", "investigator", `{"provider_id":"H3001","flag_ids":["F1"],"note":"a\u0000b"}`, "note"},
+		{"POST", "/v1/cases", "investigator", "{\"provider_id\":\"H3001\xff\",\"flag_ids\":[\"F1\"]}", "UTF-8"},
+		{"POST", "/v1/cases/K1/response", "hospital:H3001", `{"statement":"\u0000"}`, "statement"},
+	} {
+		ct := ""
+		if c.body != "" {
+			ct = "application/json"
+		}
+		r := e.do(c.method, c.path, c.role, ct, []byte(c.body))
+		if r.status != 400 || !strings.Contains(string(r.body), c.why) {
+			t.Errorf("%s %s %q: %d %s, want 400 naming %s", c.method, c.path, c.body, r.status, r.body, c.why)
+		}
+	}
+	if r := e.do("POST", "/v1/periods/0000-01/close", "agency", "", nil); r.status != 409 || !strings.Contains(string(r.body), "no policy version") {
+		t.Errorf("a period with no policy: %d %s", r.status, r.body)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 4)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = e.do("POST", "/v1/periods/2026-03/close", "agency", "", nil).status
+		}()
+	}
+	wg.Wait()
+	for _, c := range codes {
+		if c != http.StatusOK && c != http.StatusConflict {
+			t.Errorf("4 racing closes: %v", codes)
+			break
+		}
+	}
+}
