@@ -1,11 +1,11 @@
 package api
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strings"
 	"time"
 
+	"medclaims/claim"
 	"medclaims/fraud"
 )
 
@@ -32,14 +32,14 @@ func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sanctions.csv"`)
-	cw := csv.NewWriter(w)
+	cw := claim.NewCSVWriter(w)
 	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until"})
 	for _, sn := range list {
 		until := ""
 		if sn.Until != nil {
 			until = sn.Until.Format("2006-01-02")
 		}
-		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.Format(time.DateOnly), until})
+		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly), until})
 	}
 	cw.Flush()
 }

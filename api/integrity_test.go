@@ -1,10 +1,14 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/shopspring/decimal"
 
 	"medclaims/fraud"
 )
@@ -126,5 +130,37 @@ func TestOneFlagOneCase(t *testing.T) {
 	_, err := db.Exec(`INSERT INTO case_flags (case_id, flag_id) VALUES ('K-SECOND', $1)`, held.FlagID)
 	if err == nil || !strings.Contains(err.Error(), "case_flags_one_undecided") {
 		t.Errorf("a flag into a second undecided case, past the service: %v", err)
+	}
+}
+
+// TestDecisionDatesAreBeijingDates: a bar decided at 03:00 Beijing time on 6 December runs
+// until 6 December three years on, and the register dates the decision the 6th.
+func TestDecisionDatesAreBeijingDates(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	held, _ := heldFlags(t, e)
+	e.clock.set(time.Date(2026, 12, 5, 19, 0, 0, 0, time.UTC))
+	defer e.clock.set(testNow())
+	ftp := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND claim_id = $2`, held.ProviderID, held.ClaimIDs[0])
+	e.openAndDecide(held.ProviderID, []string{held.FlagID}, map[string]any{"decision": "confirm", "findings": []map[string]any{{
+		"type": "fabricated_service", "claim_ids": held.ClaimIDs[:1], "fine": ftp.Mul(decimal.NewFromInt(3)).StringFixed(2)}}})
+	var pv struct {
+		BannedUntil string `json:"banned_until"`
+	}
+	e.get("/v1/providers/"+held.ProviderID, "agency").decode(t, &pv)
+	if pv.BannedUntil != "2029-12-06" {
+		t.Errorf("banned_until %s, want 2029-12-06", pv.BannedUntil)
+	}
+	req, _ := http.NewRequest("GET", e.base+"/v1/sanctions", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
+	req.Header.Set("Accept", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), ",2026-12-06,2029-12-06") {
+		t.Errorf("the register:\n%s", body)
 	}
 }

@@ -141,6 +141,16 @@ func TestCheck(t *testing.T) {
 		}, []string{ReasonNegativeValue}, "quantity is -2"},
 		{"total", func(s string) string { return strings.Replace(s, `"205.015"`, `"205.01"`, 1) },
 			[]string{ReasonTotalMismatch}, "205.015"},
+		{"a price of 1e999 is not money", func(s string) string {
+			return strings.NewReplacer(`"unit_price":12.5,"amount":25`, `"unit_price":"1e999","amount":"2e999"`, `"205.015"`, `"2e999"`).Replace(s)
+		}, []string{ReasonOutOfRange}, "line 2 unit_price is above 10000000; line 2 amount is above 100000000; total is above 100000000"},
+		{"a quantity over the bound", func(s string) string {
+			return strings.NewReplacer(`"quantity":2,"unit_price":12.5,"amount":25`, `"quantity":100001,"unit_price":0,"amount":0`, `"205.015"`, `"180.015"`).Replace(s)
+		}, []string{ReasonOutOfRange}, "line 2 quantity is above 100000"},
+		{"at the bounds", func(s string) string {
+			return strings.NewReplacer(`"quantity":2,"unit_price":12.5,"amount":25`, `"quantity":10,"unit_price":10000000,"amount":100000000`,
+				`"205.015"`, `"100000180.015"`).Replace(s)
+		}, []string{ReasonOutOfRange}, "total is above"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

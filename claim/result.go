@@ -27,6 +27,7 @@ const (
 	ReasonAmountMismatch        = "amount_mismatch"
 	ReasonTotalMismatch         = "total_mismatch"
 	ReasonNegativeValue         = "negative_value"
+	ReasonOutOfRange            = "out_of_range"
 	ReasonUnknownProvider       = "unknown_provider"
 	ReasonProviderNotDesignated = "provider_not_designated"
 	ReasonProviderBanned        = "provider_banned"

@@ -19,12 +19,19 @@ func Today(now time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// Bounds of POLICY.md §9.29: above them a value is not money a claim can carry.
+var (
+	MaxQuantity  = decimal.NewFromInt(100_000)
+	MaxUnitPrice = decimal.NewFromInt(10_000_000)
+	MaxAmount    = decimal.NewFromInt(100_000_000) // a line amount or a claim total
+)
+
 // Check runs the claim-level checks of POLICY.md §2 and §9 on a decoded claim and returns
 // every defect found, one reason per code (bad_dates, negative_value, amount_mismatch,
-// total_mismatch). A check whose inputs are missing or malformed is skipped. today is the
+// out_of_range, total_mismatch). A check whose inputs are missing or malformed is skipped. today is the
 // processing date (see Today).
 func Check(c *Claim, today time.Time) []Reason {
-	var dates, negatives, amounts []string
+	var dates, negatives, amounts, huge []string
 	future := func(name string, t time.Time) {
 		if !t.IsZero() && t.After(today) {
 			dates = append(dates, fmt.Sprintf("%s %s is in the future (today is %s)", name, ymd(t), ymd(today)))
@@ -62,7 +69,19 @@ func Check(c *Claim, today time.Time) []Reason {
 		negative("quantity", l.Quantity, l.hasQty)
 		negative("unit_price", l.UnitPrice, l.hasPrice)
 		negative("amount", l.Amount, l.hasAmount)
-		if l.hasQty && l.hasPrice && l.hasAmount {
+		bounded := true
+		above := func(field string, v decimal.Decimal, ok bool, bound decimal.Decimal) {
+			if ok && v.GreaterThan(bound) {
+				huge, bounded = append(huge, name+" "+field+" is above "+bound.String()), false
+			}
+		}
+		above("quantity", l.Quantity, l.hasQty, MaxQuantity)
+		above("unit_price", l.UnitPrice, l.hasPrice, MaxUnitPrice)
+		above("amount", l.Amount, l.hasAmount, MaxAmount)
+		if !bounded {
+			sumKnown = false
+		}
+		if bounded && l.hasQty && l.hasPrice && l.hasAmount {
 			if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
 				amounts = append(amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
 					name, Money{l.Amount}.String(), l.Quantity, Money{l.UnitPrice}.String(), Money{want}.String()))
@@ -77,6 +96,9 @@ func Check(c *Claim, today time.Time) []Reason {
 	if c.hasTotal && c.Total.IsNegative() {
 		negatives = append(negatives, fmt.Sprintf("total is %s", c.Total))
 	}
+	if c.hasTotal && c.Total.GreaterThan(MaxAmount) {
+		huge, sumKnown = append(huge, "total is above "+MaxAmount.String()), false
+	}
 	var out []Reason
 	add := func(code string, msgs []string) {
 		if len(msgs) > 0 {
@@ -86,6 +108,7 @@ func Check(c *Claim, today time.Time) []Reason {
 	add(ReasonBadDates, dates)
 	add(ReasonNegativeValue, negatives)
 	add(ReasonAmountMismatch, amounts)
+	add(ReasonOutOfRange, huge)
 	if sumKnown && len(c.Lines) > 0 && !sum.Equal(c.Total) {
 		out = append(out, Reason{ReasonTotalMismatch, fmt.Sprintf("total %s ≠ sum of line amounts %s", Money{c.Total}.String(), Money{sum}.String())})
 	}

@@ -1,7 +1,6 @@
 package closing
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"sort"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"medclaims/claim"
 	"medclaims/settlement"
 )
 
@@ -37,7 +37,7 @@ func WriteCSV(w io.Writer, doc settlement.Document) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
 	}
-	cw := csv.NewWriter(w)
+	cw := claim.NewCSVWriter(w)
 	_ = cw.Write([]string{"period", "version", "provider_id", "claim_id", "method", "fund_to_provider", "payment_status", "net_payable"})
 	v := fmt.Sprint(doc.Version)
 	for _, p := range doc.Providers {

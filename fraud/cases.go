@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"medclaims/claim"
 )
 
 // Case states and events (FRAUD.md §5, CONTRACT.md fraud.cases).
@@ -181,7 +183,7 @@ func (c Case) mayDecide(at time.Time) error {
 		return fmt.Errorf("decide case %s: %w: the case is already decided (%s)", c.CaseID, ErrTransition, c.Decision)
 	case CaseNotified:
 		if c.Deadline != nil && !at.After(*c.Deadline) {
-			return fmt.Errorf("decide case %s: %w: the hospital may respond until %s", c.CaseID, ErrTransition, c.Deadline.Format("2006-01-02"))
+			return fmt.Errorf("decide case %s: %w: the hospital may respond until %s", c.CaseID, ErrTransition, c.Deadline.In(claim.Shanghai).Format("2006-01-02"))
 		}
 	}
 	return nil

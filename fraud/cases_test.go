@@ -207,11 +207,12 @@ func TestDecisionMoney(t *testing.T) {
 	if !slices.Equal(o.Denied, []string{"C1"}) || !slices.Equal(o.Recovered, []string{"C2", "C7"}) || !slices.Equal(o.Released, []string{"C3"}) {
 		t.Errorf("denied %v recovered %v released %v", o.Denied, o.Recovered, o.Released)
 	}
-	if o.Designation == nil || o.Designation.Status != "terminated" || !o.Designation.Until.Equal(at.AddDate(3, 0, 0)) {
+	day := claim.Today(at) // the decision's calendar date in Asia/Shanghai
+	if o.Designation == nil || o.Designation.Status != "terminated" || !o.Designation.Until.Equal(day.AddDate(3, 0, 0)) {
 		t.Errorf("designation %+v", o.Designation)
 	}
-	if len(o.Sanctions) != 3 || o.Sanctions[1].PractitionerID != "D017" || !o.Sanctions[0].Until.Equal(at.AddDate(3, 0, 0)) ||
-		!o.Sanctions[2].Until.Equal(at.AddDate(0, 3, 0)) {
+	if len(o.Sanctions) != 3 || o.Sanctions[1].PractitionerID != "D017" || !o.Sanctions[0].Until.Equal(day.AddDate(3, 0, 0)) ||
+		!o.Sanctions[2].Until.Equal(day.AddDate(0, 3, 0)) {
 		t.Errorf("sanctions %+v", o.Sanctions)
 	}
 	if o.Case.State != CaseDecided || o.Case.Decision != DecisionConfirm || len(o.Case.Findings) != 2 || o.Case.Events[len(o.Case.Events)-1].Note != "confirmed" {
@@ -220,7 +221,7 @@ func TestDecisionMoney(t *testing.T) {
 	// Suspension alone: the longest asked for.
 	o, err = c.Decide(inv, at, Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "bed_holding", ClaimIDs: []string{"C3"},
 		Fine: money("100"), SuspendMonths: 6}}}, claims)
-	if err != nil || o.Designation.Status != "suspended" || !o.Designation.Until.Equal(at.AddDate(0, 6, 0)) || !slices.Equal(o.Denied, []string{"C3"}) ||
+	if err != nil || o.Designation.Status != "suspended" || !o.Designation.Until.Equal(day.AddDate(0, 6, 0)) || !slices.Equal(o.Denied, []string{"C3"}) ||
 		!slices.Equal(o.Released, []string{"C1"}) {
 		t.Errorf("suspension: %v %+v denied %v released %v", err, o.Designation, o.Denied, o.Released)
 	}
@@ -286,5 +287,19 @@ func TestAnotherCasesDecisionStands(t *testing.T) {
 	o, err = c.Decide(inv, at, paid, claims)
 	if err != nil || !slices.Equal(o.Recovered, []string{"C3"}) || len(o.Denied)+len(o.Released) != 0 {
 		t.Errorf("a released claim confirmed: released %v denied %v recovered %v, %v", o.Released, o.Denied, o.Recovered, err)
+	}
+}
+
+// TestBarRunsFromTheBeijingDate: a decision at 03:00 Beijing time on 6 December (19:00 UTC
+// on the 5th) bars until 6 December three years on, and a suspension runs from the 6th.
+func TestBarRunsFromTheBeijingDate(t *testing.T) {
+	at := time.Date(2026, 12, 5, 19, 0, 0, 0, time.UTC)
+	bar := designation([]Finding{{Type: FindingFabricated}}, at)
+	sus := designation([]Finding{{Type: "bed_holding", SuspendMonths: 2}}, at)
+	if got := bar.Until.Format(time.DateOnly); got != "2029-12-06" {
+		t.Errorf("banned_until %s, want 2029-12-06", got)
+	}
+	if got := sus.Until.Format(time.DateOnly); got != "2027-02-06" {
+		t.Errorf("suspended until %s, want 2027-02-06", got)
 	}
 }

@@ -225,19 +225,21 @@ func (c Case) priceFinding(i int, f Finding, claims map[string]ClaimPayment, see
 }
 
 // designation is the bar a confirmed fabricated service brings (terminated for three
-// years), else the longest suspension a finding asks for, else none.
+// years), else the longest suspension a finding asks for, else none. Both run from the
+// decision's calendar date in Asia/Shanghai (POLICY.md §9.30).
 func designation(fs []Finding, at time.Time) *Designation {
+	day := claim.Today(at)
 	months := 0
 	for _, f := range fs {
 		if f.Type == FindingFabricated {
-			return &Designation{Status: "terminated", Until: at.AddDate(BarYears, 0, 0), Reason: "confirmed " + FindingFabricated + " (Art. 40)"}
+			return &Designation{Status: "terminated", Until: day.AddDate(BarYears, 0, 0), Reason: "confirmed " + FindingFabricated + " (Art. 40)"}
 		}
 		months = max(months, f.SuspendMonths)
 	}
 	if months == 0 {
 		return nil
 	}
-	return &Designation{Status: "suspended", Until: at.AddDate(0, months, 0), Reason: fmt.Sprintf("suspended %d month(s) by a confirmed finding", months)}
+	return &Designation{Status: "suspended", Until: day.AddDate(0, months, 0), Reason: fmt.Sprintf("suspended %d month(s) by a confirmed finding", months)}
 }
 
 // sanctions are the register entries of a finding: the provider and each practitioner.

@@ -305,7 +305,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 		return bk.reject(s, src, now, []claim.Reason{{Code: claim.ReasonNoPolicy,
 			Message: "no policy version is in force on " + claim.FormatDate(date)}})
 	}
-	in, reasons := bk.parties(c, bundle)
+	in, reasons := bk.parties(c, bundle, claim.Today(now))
 	if len(reasons) > 0 {
 		eff := bk.reject(s, src, now, reasons)
 		if in.Member != nil && eff.Result.HasReason(claim.ReasonMemberDeceased) { // still seen by after_death
@@ -351,10 +351,11 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 }
 
 // parties resolves the provider, member, referring provider and primary-care signup of a
-// claim and runs the provider and member checks (POLICY.md §2, §9.6–7).
-func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (Input, []claim.Reason) {
+// claim and runs the provider and member checks (POLICY.md §2, §9.6–7); today is the
+// processing date, which decides the provider's designation.
+func (bk *Book) parties(c *claim.Claim, b *policy.Bundle, today time.Time) (Input, []claim.Reason) {
 	in := Input{Claim: c, Bundle: b}
-	p, m, reasons := bk.checkParties(c, b)
+	p, m, reasons := bk.checkParties(c, b, today)
 	if len(reasons) > 0 {
 		in.Member = m
 		return in, reasons
@@ -371,19 +372,22 @@ func (bk *Book) parties(c *claim.Claim, b *policy.Bundle) (Input, []claim.Reason
 	return in, nil
 }
 
-func (bk *Book) checkParties(c *claim.Claim, b *policy.Bundle) (*policy.Provider, *policy.Member, []claim.Reason) {
+// checkParties checks the provider's designation on the processing date (a bar that has run
+// its course no longer refuses old claims: POLICY.md §9.7) and the member's enrolment on
+// the claim's date.
+func (bk *Book) checkParties(c *claim.Claim, b *policy.Bundle, today time.Time) (*policy.Provider, *policy.Member, []claim.Reason) {
 	var reasons []claim.Reason
 	date := c.KeyDate()
 	p, ok := bk.Dir.Provider(c.ProviderID)
 	if !ok {
 		reasons = append(reasons, claim.Reason{Code: claim.ReasonUnknownProvider, Message: "provider " + c.ProviderID + " is not known"})
 	} else {
-		switch p.StatusOn(date) {
+		switch p.StatusOn(today) {
 		case policy.Banned:
 			reasons = append(reasons, claim.Reason{Code: claim.ReasonProviderBanned,
 				Message: "provider " + p.ID + " is barred until " + claim.FormatDate(p.BannedUntil)})
 		case policy.NotDesignated:
-			msg := "provider " + p.ID + " is not designated on " + claim.FormatDate(date) + " (status " + p.Status
+			msg := "provider " + p.ID + " is not designated on " + claim.FormatDate(today) + " (status " + p.Status
 			if p.Status == policy.Suspended && !p.BannedUntil.IsZero() {
 				msg += ", suspended until " + claim.FormatDate(p.BannedUntil)
 			}

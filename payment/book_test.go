@@ -33,7 +33,6 @@ func TestValidationReasons(t *testing.T) {
 	}{
 		{"unknown provider and member together", stay("X", "H9999", "M999999", "2026-03-01", "2026-03-03", line), "unknown_provider,unknown_member", "H9999"},
 		{"banned provider", stay("X", "H3009", "M000001", "2026-03-01", "2026-03-03", line), "provider_banned", "barred until 2029-04-01"},
-		{"suspended provider", stay("X", "H2002", "M000001", "2026-03-01", "2026-03-03", line), "provider_not_designated", "suspended until 2027-01-31"},
 		{"deceased member", stay("X", "H1001", "M000005", "2026-02-08", "2026-02-12", line), "member_deceased", "died on 2026-02-10"},
 		{"not enrolled", stay("X", "H1001", "M000006", "2026-03-01", "2026-03-03", line), "member_not_enrolled", "not enrolled on 2026-03-03"},
 		{"no policy in force", stay("X", "H1001", "M000001", "2025-12-01", "2025-12-03", line), "no_policy_in_force", "2025-12-03"},
@@ -55,15 +54,33 @@ func TestValidationReasons(t *testing.T) {
 	}
 }
 
-func TestProviderStatusAfterBar(t *testing.T) {
+// TestDesignationOnTheProcessingDate: a provider's bar and suspension are read on the date
+// the claim is processed (POLICY.md §9.7), whatever the claim's own dates: a claim of
+// March 2026 processed after the bar ended finds an applicant, not a barred provider.
+func TestDesignationOnTheProcessingDate(t *testing.T) {
 	b := sampleBundle(t)
 	p := *b.Providers["H3009"]
-	p.BannedUntil = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	p.BannedUntil = time.Date(2027, 3, 1, 0, 0, 0, 0, time.UTC)
 	b.Providers["H3009"] = &p
-	sub := stay("X", "H3009", "M000001", "2026-03-02", "2026-03-04", []ln{{"PRC02", "1", "100"}})
-	eff := newBook(b).Process(&sub, nil)
-	if codes(eff.Result) != "provider_not_designated" || !strings.Contains(eff.Result.Reasons[0].Message, "may re-apply") {
-		t.Errorf("past the bar: %v", eff.Result.Reasons)
+	during := func() time.Time { return time.Date(2026, 12, 5, 19, 0, 0, 0, time.UTC) } // 03:00 on 6 December in Beijing
+	for _, c := range []struct {
+		name      string
+		provider  string
+		now       func() time.Time
+		want, msg string
+	}{
+		{"barred, processed during the bar", "H3009", during, "provider_banned", "barred until 2027-03-01"},
+		{"barred, processed after the bar", "H3009", fixedNow, "provider_not_designated", "may re-apply"},
+		{"suspended, processed during the suspension", "H2002", during, "provider_not_designated", "not designated on 2026-12-06 (status suspended, suspended until 2027-01-31)"},
+		{"suspended, processed after it", "H2002", fixedNow, "", ""},
+	} {
+		sub := stay("X", c.provider, "M000001", "2026-03-02", "2026-03-04", []ln{{"PRC02", "1", "100"}})
+		eff := NewBook(NewPolicies(b), BundleDirectory{Bundle: b}, c.now).Process(&sub, nil)
+		if got := codes(eff.Result); !strings.HasPrefix(got, c.want) || (c.want == "" && eff.Result.Status == claim.StatusRejected) {
+			t.Errorf("%s: %s %v, want %q", c.name, eff.Result.Status, eff.Result.Reasons, c.want)
+		} else if c.msg != "" && !strings.Contains(eff.Result.Reasons[0].Message, c.msg) {
+			t.Errorf("%s: %q lacks %q", c.name, eff.Result.Reasons[0].Message, c.msg)
+		}
 	}
 }
 

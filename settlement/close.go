@@ -186,7 +186,7 @@ func (in CloseInput) budget(kind, key, period string) *decimal.Decimal {
 func (in CloseInput) provider(id string, claims, earlier []ClaimLine, drg ProviderDRG, heads map[string]int) ProviderDoc {
 	p := in.Providers[id]
 	pin := ProviderInput{ProviderID: id, Claims: claims, Earlier: earlier, Capitation: CapitationAmount(heads, in.Bundle.Schemes),
-		Barred: p != nil && p.StatusOn(in.Now) == policy.Banned}
+		Barred: p != nil && p.StatusOn(claim.Today(in.Now)) == policy.Banned}
 	if drg.Cases > 0 {
 		pin.DRG = &drg
 	}

@@ -117,7 +117,7 @@ func (s *Store) ProviderStanding(ctx context.Context, id string, now time.Time) 
 	if banned.Valid {
 		d := banned.Time.Format("2006-01-02")
 		p.BannedUntil = &d
-		if p.Status == policy.Terminated && !now.Before(banned.Time) {
+		if p.Status == policy.Terminated && !claim.Today(now).Before(banned.Time) {
 			p.Status = policy.Applicant
 		}
 	}

@@ -17,7 +17,7 @@ import (
 
 const periodClaimCols = `r.provider_id, r.claim_id, r.method, r.status, r.fund_to_provider::text, r.member_pays::text,
 	COALESCE(r.points::text, '0'), r.capitation::text, COALESCE(cp.status, ''),
-	COALESCE(to_char(cp.decided_at AT TIME ZONE 'UTC', 'YYYY-MM'), '')`
+	COALESCE(to_char(cp.decided_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), '')`
 
 // PeriodClaims reads the current versions of the period's claims (voided ones are out,
 // held ones in), with what case decisions made of them.
@@ -29,7 +29,7 @@ func (s *Store) PeriodClaims(ctx context.Context, period string) ([]settlement.P
 // DecidedIn reads other periods' claims whose payment a decision of this period changed.
 func (s *Store) DecidedIn(ctx context.Context, period string) ([]settlement.PeriodClaim, error) {
 	return s.periodClaims(ctx, `SELECT `+periodClaimCols+` FROM claim_results r JOIN claim_payments cp USING (provider_id, claim_id)
-		WHERE to_char(cp.decided_at AT TIME ZONE 'UTC', 'YYYY-MM') = $1 AND r.period <> $1 AND r.status <> 'voided'
+		WHERE to_char(cp.decided_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') = $1 AND r.period <> $1 AND r.status <> 'voided'
 		ORDER BY r.provider_id, r.claim_id`, period)
 }
 

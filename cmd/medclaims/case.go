@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"medclaims/casework"
+	"medclaims/claim"
 	"medclaims/fraud"
 )
 
@@ -146,7 +147,7 @@ func printCase(out io.Writer, c fraud.Case, asJSON bool) error {
 	fmt.Fprintf(out, "case %s  provider %s  state %s\n  flags  %s\n  claims %s\n", c.CaseID, c.ProviderID, c.State,
 		strings.Join(c.FlagIDs, ", "), strings.Join(c.ClaimIDs, ", "))
 	if c.Deadline != nil {
-		fmt.Fprintf(out, "  deadline %s\n", c.Deadline.Format("2006-01-02"))
+		fmt.Fprintf(out, "  deadline %s\n", c.Deadline.In(claim.Shanghai).Format("2006-01-02"))
 	}
 	if c.Decision != "" {
 		fmt.Fprintf(out, "  decision %s\n", c.Decision)

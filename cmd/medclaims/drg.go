@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	"medclaims/claim"
 	"medclaims/payment/drg"
 )
 
@@ -48,7 +48,7 @@ func cmdDRG(ctx context.Context, args []string, std io3) error {
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(std.out)
+	w := claim.NewCSVWriter(std.out)
 	header := []string{"index", "mdc", "adrg", "drg", "status"}
 	if *trace {
 		header = append(header, "trace", "unknown_codes")
