@@ -16,7 +16,10 @@ import (
 
 // ServiceConfig is what a running medclaims needs.
 type ServiceConfig struct {
-	DatabaseURL string
+	DatabaseURL string // the owner's (the service migrates, then works as store.ServiceRole), or the service role's
+	// ServicePassword is given to store.ServiceRole when the service migrates (empty: the
+	// server's authentication needs none, e.g. trust on a local socket or loopback).
+	ServicePassword string
 	Brokers     []string // empty: start the embedded broker at BrokerAddr
 	BrokerAddr  string   // default 127.0.0.1:9092; "127.0.0.1:0" picks a free port
 	TopicPrefix string
@@ -59,7 +62,7 @@ type Service struct {
 
 // StartService connects everything: the broker (starting the embedded one when no brokers
 // are configured; a busy address is an error), the database (created and migrated when
-// needed) and the topics.
+// needed, then worked on as the least-privileged store.ServiceRole) and the topics.
 func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -74,12 +77,13 @@ func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Se
 		s.Embedded, s.Brokers = b, b.Addrs
 		log.Info("embedded Kafka-protocol broker started", "addr", b.Addrs)
 	}
-	st, err := store.OpenMigrated(ctx, cfg.DatabaseURL)
+	st, err := store.OpenService(ctx, cfg.DatabaseURL, cfg.ServicePassword)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.Store = st
+	log.Info("database connected", "role", store.ServiceRole)
 	if err := EnsureTopics(ctx, s.Brokers, s.Topics.All(), cfg.Partitions, 1); err != nil {
 		s.Close()
 		return nil, err

@@ -122,3 +122,53 @@ func TestPaymentLedger(t *testing.T) {
 		}
 	}
 }
+
+// TestServiceRoleHasLeastPrivilege: connected as the service role, the audit trail, the
+// payment ledger and the register take INSERT but no UPDATE or DELETE; no table can be
+// truncated, altered or dropped; session_replication_role (which would skip the triggers)
+// cannot be set. Ordinary work (a case row, a flag) goes through.
+func TestServiceRoleHasLeastPrivilege(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.NewDB(t)
+	st, err := store.OpenService(ctx, url, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	db := st.DB()
+	var who string
+	var super bool
+	if err := db.QueryRow(`SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&who, &super); err != nil || who != store.ServiceRole || super {
+		t.Fatalf("connected as %q (superuser %v, %v)", who, super, err)
+	}
+	addFlag(t, st, "F1", "H3001", "C1")
+	for _, q := range []string{
+		`INSERT INTO fraud_cases (case_id, provider_id, state, flag_ids, claim_ids, opened_at, updated_at) VALUES ('K1', 'H3001', 'open', '{F1}', '{C1}', now(), now())`,
+		`INSERT INTO case_events (case_id, event, state, by_name, role, at) VALUES ('K1', 'opened', 'open', 'wang', 'investigator', now())`,
+		`INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, at) VALUES ('H3001', 'C1', 'denied', 'K1', now())`,
+		`INSERT INTO sanctions (provider_id, finding, article, case_id, decided_at) VALUES ('H3001', 'over_treatment', 'art38', 'K1', now())`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+	for _, q := range []string{
+		`UPDATE case_events SET note = 'rewritten'`, `DELETE FROM case_events`, `TRUNCATE case_events CASCADE`,
+		`UPDATE claim_payment_events SET event = 'released'`, `DELETE FROM claim_payment_events`,
+		`UPDATE sanctions SET finding = 'none'`, `DELETE FROM sanctions`, `TRUNCATE claim_results`,
+		`SET session_replication_role = replica`, `ALTER TABLE case_events DISABLE TRIGGER USER`, `DROP TABLE case_events CASCADE`,
+		`CREATE TABLE scratch (x int)`, `DELETE FROM goose_db_version`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s: done, want it refused", q)
+		}
+	}
+	var events int
+	db.Get(&events, `SELECT count(*) FROM case_events WHERE note = ''`)
+	if events != 1 {
+		t.Errorf("the trail has %d of its 1 event intact", events)
+	}
+	if _, err := store.OpenService(ctx, strings.Replace(url, "postgres@", store.ServiceRole+"@", 1), ""); err != nil {
+		t.Errorf("serve with the service role's own URL: %v", err)
+	}
+}

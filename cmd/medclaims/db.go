@@ -52,12 +52,29 @@ func cmdMigrate(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(newFlags("migrate", std), args, "migrate", 0, 0); err != nil {
 		return err
 	}
-	st, err := openConfigured(ctx)
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	st, err := store.OpenService(ctx, cfg.DatabaseURL, cfg.ServicePass)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	url := cfg.DatabaseURL
+	if url == "" {
+		url = store.DefaultURL
+	}
+	svc, err := store.ServiceURL(url, "")
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(std.out, "migrations applied")
+	fmt.Fprintf(std.out, "serve may connect as the least-privileged role: DATABASE_URL='%s'", svc)
+	if cfg.ServicePass != "" {
+		fmt.Fprint(std.out, " (with the password of MEDCLAIMS_SERVICE_PASSWORD)")
+	}
+	fmt.Fprintln(std.out)
 	return nil
 }
 

@@ -70,7 +70,12 @@ Commands:
 Environment:
   DATABASE_URL            PostgreSQL URL (default postgres://postgres@127.0.0.1:5432/medclaims?sslmode=disable;
                           demo uses database medclaims_demo, bench medclaims_bench, fraud eval
-                          medclaims_eval)
+                          medclaims_eval). The owner's URL: serve and demo migrate with it, then
+                          work as the role medclaims_service (no superuser, no DDL, append-only
+                          histories); serve also takes that role's own URL, which migrate prints
+  MEDCLAIMS_SERVICE_PASSWORD
+                          the password migrate, serve and demo give medclaims_service (unset: none,
+                          for a server that trusts local connections)
   KAFKA_BROKERS           comma-separated Kafka bootstrap servers (serve: unset starts the embedded
                           broker; submit: default 127.0.0.1:9092)
   MEDCLAIMS_TOPIC_PREFIX  prefix for every topic name (default none)
@@ -184,6 +189,7 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 // config is the process configuration from the environment.
 type config struct {
 	DatabaseURL string
+	ServicePass string // MEDCLAIMS_SERVICE_PASSWORD: the password migrate gives the service role
 	Brokers     string
 	TopicPrefix string
 	HTTPAddr    string
@@ -193,7 +199,7 @@ type config struct {
 
 func loadConfig() (config, error) {
 	c := config{
-		DatabaseURL: os.Getenv("DATABASE_URL"), Brokers: os.Getenv("KAFKA_BROKERS"),
+		DatabaseURL: os.Getenv("DATABASE_URL"), ServicePass: os.Getenv("MEDCLAIMS_SERVICE_PASSWORD"), Brokers: os.Getenv("KAFKA_BROKERS"),
 		TopicPrefix: os.Getenv("MEDCLAIMS_TOPIC_PREFIX"), HTTPAddr: os.Getenv("MEDCLAIMS_HTTP_ADDR"), Partitions: 8, Now: time.Now,
 	}
 	return c, c.Validate()
@@ -225,7 +231,7 @@ func (c *config) Validate() error {
 
 // service is the pipeline's configuration from the environment.
 func (c config) service(brokerAddr string) pipeline.ServiceConfig {
-	return pipeline.ServiceConfig{DatabaseURL: c.DatabaseURL, Brokers: pipeline.ParseBrokers(c.Brokers), BrokerAddr: brokerAddr,
+	return pipeline.ServiceConfig{DatabaseURL: c.DatabaseURL, ServicePassword: c.ServicePass, Brokers: pipeline.ParseBrokers(c.Brokers), BrokerAddr: brokerAddr,
 		TopicPrefix: c.TopicPrefix, Partitions: c.Partitions, Now: c.Now}
 }
 

@@ -62,9 +62,10 @@ func medclaims(t *testing.T, env []string, args ...string) (string, string, erro
 var volatile = regexp.MustCompile(`"adjudicated_at":"[^"]*"`)
 
 // TestPriceGolden prices the sample batch offline and compares every result, explanation
-// included, with the golden file (regenerate with go test ./cmd/medclaims -update).
+// included, with the golden file (regenerate with go test ./cmd/medclaims -update). The
+// processing date is fixed: a provider's designation is read on it (POLICY.md §9.7).
 func TestPriceGolden(t *testing.T) {
-	out, stderr, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
+	out, stderr, err := medclaims(t, []string{"MEDCLAIMS_NOW=2026-12-01T02:00:00Z"}, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
 	if err != nil {
 		t.Fatalf("price: %v\n%s", err, stderr)
 	}

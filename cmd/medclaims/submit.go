@@ -102,6 +102,10 @@ func cmdPrice(ctx context.Context, args []string, std io3) error {
 	if *bundleDir == "" {
 		return badFlag(fs, "price needs --bundle DIR")
 	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
 	b, err := policy.LoadDir(*bundleDir, payment.PolicyOptions())
 	if err != nil {
 		return err
@@ -123,7 +127,7 @@ func cmdPrice(ctx context.Context, args []string, std io3) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	book := payment.NewBook(payment.NewPolicies(b), payment.BundleDirectory{Bundle: b}, time.Now)
+	book := payment.NewBook(payment.NewPolicies(b), payment.BundleDirectory{Bundle: b}, cfg.Now) // MEDCLAIMS_NOW or the clock
 	sp, err := newSpool()
 	if err != nil {
 		return err
