@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
@@ -45,6 +46,7 @@ func (t Topics) All() []string {
 type Broker struct {
 	cluster *kfake.Cluster
 	Addrs   []string
+	stop    context.CancelFunc // ends the group reaper
 }
 
 // StartBroker starts the embedded broker on addr ("127.0.0.1:0" picks a free port) with
@@ -75,11 +77,17 @@ func StartBroker(addr string, partitions int) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start embedded broker: %w", err)
 	}
-	return &Broker{cluster: c, Addrs: c.ListenAddrs()}, nil
+	ctx, stop := context.WithCancel(context.Background())
+	b := &Broker{cluster: c, Addrs: c.ListenAddrs(), stop: stop}
+	go newGroupReaper(c, b.Addrs, slog.Default()).run(ctx)
+	return b, nil
 }
 
 // Close stops the broker.
-func (b *Broker) Close() { b.cluster.Close() }
+func (b *Broker) Close() {
+	b.stop()
+	b.cluster.Close()
+}
 
 // ParseBrokers splits a KAFKA_BROKERS value.
 func ParseBrokers(s string) []string {
