@@ -128,6 +128,10 @@ type Consumer struct {
 	stalls    map[int]*Stall
 }
 
+// SessionTimeout is the consumers' group session timeout: a member silent for longer is
+// expired by the broker and its partitions move to the others.
+const SessionTimeout = 10 * time.Second
+
 // Stall is a partition whose current step has been failing since Since.
 type Stall struct {
 	Topic     string    `json:"topic"`
@@ -184,7 +188,7 @@ func (c *Consumer) producer(topic string) *Producer {
 func (c *Consumer) Run(ctx context.Context) error {
 	group, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID: c.cfg.GroupID, Brokers: c.cfg.Brokers, Topics: []string{c.cfg.Topic}, StartOffset: kafka.FirstOffset,
-		HeartbeatInterval: time.Second, SessionTimeout: 10 * time.Second, RebalanceTimeout: 10 * time.Second,
+		HeartbeatInterval: time.Second, SessionTimeout: SessionTimeout, RebalanceTimeout: 10 * time.Second,
 		JoinGroupBackoff: 500 * time.Millisecond, WatchPartitionChanges: true, PartitionWatchInterval: 5 * time.Second,
 	})
 	if err != nil {

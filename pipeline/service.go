@@ -20,13 +20,13 @@ type ServiceConfig struct {
 	// ServicePassword is given to store.ServiceRole when the service migrates (empty: the
 	// server's authentication needs none, e.g. trust on a local socket or loopback).
 	ServicePassword string
-	Brokers     []string // empty: start the embedded broker at BrokerAddr
-	BrokerAddr  string   // default 127.0.0.1:9092; "127.0.0.1:0" picks a free port
-	TopicPrefix string
-	Partitions  int           // of the topics medclaims creates, default 8
-	BatchSize   int           // adjudication micro-batch, default 500
-	StallAfter  time.Duration // see ConsumerConfig.StallAfter
-	Now         func() time.Time
+	Brokers         []string // empty: start the embedded broker at BrokerAddr
+	BrokerAddr      string   // default 127.0.0.1:9092; "127.0.0.1:0" picks a free port
+	TopicPrefix     string
+	Partitions      int           // of the topics medclaims creates, default 8
+	BatchSize       int           // adjudication micro-batch, default 500
+	StallAfter      time.Duration // see ConsumerConfig.StallAfter
+	Now             func() time.Time
 }
 
 // Validate fills defaults and checks the configuration.
@@ -58,6 +58,7 @@ type Service struct {
 	log         *slog.Logger
 	adjudicator *Adjudicator
 	scorer      *Scorer
+	groups      []*groupWatch // how the consumer groups cover their topics
 }
 
 // StartService connects everything: the broker (starting the embedded one when no brokers
@@ -95,11 +96,13 @@ func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Se
 		return nil, err
 	}
 	s.adjudicator = a
+	s.groups = []*groupWatch{newGroupWatch(s.Brokers, a.consumer.cfg.GroupID, s.Topics.Submitted, SessionTimeout)}
 	if s.scorer, err = NewScorer(ScorerConfig{Brokers: s.Brokers, Topics: s.Topics, StallAfter: cfg.StallAfter, Now: cfg.Now},
 		st, log, a.metrics); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.groups = append(s.groups, newGroupWatch(s.Brokers, s.scorer.consumer.cfg.GroupID, s.Topics.Adjudicated, SessionTimeout))
 	return s, nil
 }
 
@@ -122,6 +125,9 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	for _, g := range s.groups {
+		go g.run(ctx, 2*time.Second)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.adjudicator.Run(ctx) }()
 	go func() { errc <- s.scorer.Run(ctx) }()
@@ -132,12 +138,13 @@ func (s *Service) Run(ctx context.Context) error {
 
 // Health is what /healthz reports.
 type Health struct {
-	OK             bool     `json:"ok"`
-	Database       string   `json:"database"`
-	Broker         string   `json:"broker"`
-	PolicyVersions int      `json:"policy_versions"`
-	Stalled        []Stall  `json:"stalled_partitions,omitempty"`
-	Warnings       []string `json:"warnings,omitempty"`
+	OK             bool          `json:"ok"`
+	Database       string        `json:"database"`
+	Broker         string        `json:"broker"`
+	PolicyVersions int           `json:"policy_versions"`
+	Stalled        []Stall       `json:"stalled_partitions,omitempty"`
+	Groups         []GroupHealth `json:"consumer_groups"`
+	Warnings       []string      `json:"warnings,omitempty"`
 }
 
 // Health checks the database and the broker and lists stalled partitions.
@@ -158,6 +165,15 @@ func (s *Service) Health(ctx context.Context) Health {
 	}
 	if h.Stalled = append(s.adjudicator.Stalled(), s.scorer.Stalled()...); len(h.Stalled) > 0 {
 		h.OK = false
+	}
+	h.Groups = []GroupHealth{}
+	for _, g := range s.groups {
+		gh := g.Health()
+		if len(gh.Unserved) > 0 {
+			h.OK = false
+			h.Warnings = append(h.Warnings, fmt.Sprintf("group %s: partitions %v of %s have had no live consumer for over %s", gh.Group, gh.Unserved, gh.Topic, SessionTimeout))
+		}
+		h.Groups = append(h.Groups, gh)
 	}
 	return h
 }
