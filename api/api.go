@@ -79,8 +79,10 @@ func Listen(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("HTTP listen on %s: %w (set MEDCLAIMS_HTTP_ADDR to another address)", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: log, ln: ln, metrics: newHTTPMetrics(cfg.Registry), methods: map[string][]string{}, paths: http.NewServeMux()}
-	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
-		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// ReadTimeout is the ceiling for an authenticated 32 MiB batch; every other request's
+	// body gets bodyWait (hygiene), so an unauthenticated slow body holds nothing for long.
+	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: batchWait,
+		WriteTimeout: batchWait + time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s, nil
 }
 

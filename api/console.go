@@ -1,24 +1,21 @@
 package api
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
 	"slices"
-	"strings"
 
 	"medclaims/store"
 )
 
 // The investigator console: server-rendered pages (html/template, no JavaScript), signed in
-// with an API token kept in an HttpOnly, SameSite=Strict cookie; every form carries a CSRF
-// token derived from the session, checked on every POST. Hospitals see their own cases and
-// the response form only.
+// with an API token that starts a server-side session (console_session.go); every form
+// carries a CSRF token derived from the session, checked on every POST. Hospitals see their
+// own cases and the response form only.
 
 //go:embed templates/*.html
 var templateFS embed.FS
@@ -32,8 +29,6 @@ var pages = func() map[string]*template.Template {
 	return out
 }()
 
-const sessionCookie = "medclaims_console"
-
 // page is what every console page gets.
 type page struct {
 	Title        string
@@ -42,11 +37,6 @@ type page struct {
 	Error        string
 	Investigator bool
 	Hospital     bool
-}
-
-func csrfOf(token string) string {
-	h := sha256.Sum256([]byte("medclaims console csrf\x00" + token))
-	return hex.EncodeToString(h[:16])
 }
 
 func (s *Server) consoleRoutes(mux *http.ServeMux) {
@@ -72,8 +62,8 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, data any
 	}
 }
 
-// console checks the session cookie (a missing or dead one goes to the sign-in page), the
-// role, and on POST the CSRF token; the page data gets who is signed in.
+// console checks the session cookie (a missing or dead session goes to the sign-in page),
+// the role, and on POST the CSRF token; the page data gets who is signed in.
 func (s *Server) console(roles []string, next func(http.ResponseWriter, *http.Request, page)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
@@ -81,10 +71,12 @@ func (s *Server) console(roles []string, next func(http.ResponseWriter, *http.Re
 			http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 			return
 		}
-		p, ok := s.signedIn(w, r, c.Value)
-		if !ok {
+		p, aerr := s.sessionPrincipal(r.Context(), c.Value)
+		if aerr != nil {
+			s.loginForm(w, http.StatusUnauthorized, aerr.Message)
 			return
 		}
+		record(r, p)
 		pg := page{Who: p.Name + " · " + p.RoleString(), CSRF: csrfOf(c.Value), Investigator: p.Role == RoleInvestigator, Hospital: p.Role == RoleHospital}
 		if r.Method == http.MethodPost && subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(pg.CSRF)) != 1 {
 			pg.Title, pg.Error = "Refused", "the form's CSRF token is missing or wrong: reload the page and try again"
@@ -120,42 +112,6 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/console/cases", http.StatusSeeOther)
-}
-
-func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "login", page{Title: "Sign in"})
-}
-
-// signedIn checks a console token; a bad one gets the sign-in page with the reason.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, token string) (Principal, bool) {
-	p, aerr := s.tokenPrincipal(r.Context(), token)
-	if aerr != nil {
-		s.render(w, http.StatusUnauthorized, "login", page{Title: "Sign in", Error: aerr.Message})
-		return Principal{}, false
-	}
-	record(r, p)
-	return p, true
-}
-
-// login checks the token and keeps it in the session cookie.
-func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	token := strings.TrimSpace(r.PostFormValue("token"))
-	p, ok := s.signedIn(w, r, token)
-	if !ok {
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/console", HttpOnly: true, SameSite: http.SameSiteStrictMode,
-		Secure: r.TLS != nil, MaxAge: 8 * 3600})
-	to := "/console/flags"
-	if p.Role == RoleHospital {
-		to = "/console/cases"
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ page) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
 }
 
 // consoleFail renders a failed lookup or move on the page it came from.

@@ -131,10 +131,11 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	}
 	shot("5-provider-barred")
 	// A form posted with the session but without its CSRF token is refused.
+	session := e.consoleSession(e.tokens["investigator"])
 	for _, body := range []string{"note=x", "note=x&csrf=0000"} {
 		req, _ := http.NewRequest("POST", e.base+"/console/cases/"+c.CaseID+"/notice", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: e.tokens["investigator"]})
+		req.AddCookie(session)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

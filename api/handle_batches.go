@@ -39,6 +39,7 @@ var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // every decodable item and answers 202 once the broker acknowledged them all.
 func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(batchWait)) // authenticated: the body may be large
 	batchID, aerr := s.batchID(r)
 	if aerr != nil {
 		writeError(w, aerr)

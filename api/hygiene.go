@@ -6,21 +6,50 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
 // hygiene refuses, before any handler, a request whose path or query string is not clean
 // text: a query that does not parse (a ';' or a bad escape would otherwise drop a
 // parameter silently), and NUL or invalid UTF-8 in the path or any parameter. PostgreSQL
-// would refuse such text later with a 500; the sender gets a 400 naming the field now.
+// would refuse such text later with a 500; the sender gets a 400 naming the field now. A
+// token in a URL is refused before anything logs the URL. Every answer is marked
+// no-store and nosniff, and a body must arrive within bodyWait unless the handler, having
+// authenticated the request, gives it longer (a batch of up to 32 MiB).
 func hygiene(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyWait))
 		if aerr := cleanURL(r.URL); aerr != nil {
 			writeError(w, aerr)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyWait is how long any request may take to send its body; batchWait is what an
+// authenticated batch post gets (32 MiB at a slow 300 KB/s).
+const (
+	bodyWait  = 15 * time.Second
+	batchWait = 2 * time.Minute
+)
+
+// tokenInURL reports a query that carries what looks like an API token.
+func tokenInURL(q url.Values) bool {
+	for k, vs := range q {
+		if k == "token" || k == "access_token" {
+			return true
+		}
+		for _, v := range vs {
+			if strings.HasPrefix(v, "mct_") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func cleanURL(u *url.URL) *apiError {
@@ -30,6 +59,9 @@ func cleanURL(u *url.URL) *apiError {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return errorf(codeBadRequest, "the query string does not parse: %v (separate parameters with '&' and escape ';' as %%3B)", err)
+	}
+	if tokenInURL(q) {
+		return errorf(codeBadRequest, "a token in a URL is refused (URLs end up in logs and histories): send it as Authorization: Bearer <token>, or sign in to the console with its form")
 	}
 	for k, vs := range q {
 		if why := badText(k); why != "" {
