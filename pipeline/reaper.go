@@ -24,8 +24,9 @@ type groupReaper struct {
 	addrs   []string
 	log     *slog.Logger
 
-	mu   sync.Mutex
-	seen map[string]map[string]memberSeen // group → member id → last request
+	mu       sync.Mutex
+	seen     map[string]map[string]memberSeen // group → member id → last request
+	sessions map[string]time.Duration         // group → the session timeout its last JoinGroup asked for
 }
 
 type memberSeen struct {
@@ -33,12 +34,13 @@ type memberSeen struct {
 	session time.Duration
 }
 
-// defaultSession is the session timeout assumed for a member whose JoinGroup the reaper
-// has not seen (Kafka's default).
+// defaultSession is the session timeout assumed for a member of a group none of whose
+// JoinGroups the reaper has seen (Kafka's default). A member whose own JoinGroup carried no
+// member id yet (the broker gave it one in the answer) gets its group's last asked timeout.
 const defaultSession = 45 * time.Second
 
 func newGroupReaper(c *kfake.Cluster, addrs []string, log *slog.Logger) *groupReaper {
-	r := &groupReaper{cluster: c, addrs: addrs, log: log, seen: map[string]map[string]memberSeen{}}
+	r := &groupReaper{cluster: c, addrs: addrs, log: log, seen: map[string]map[string]memberSeen{}, sessions: map[string]time.Duration{}}
 	for _, k := range []kmsg.Key{kmsg.JoinGroup, kmsg.SyncGroup, kmsg.Heartbeat, kmsg.OffsetCommit} {
 		c.ControlKey(k.Int16(), r.observe)
 	}
@@ -62,11 +64,17 @@ func (r *groupReaper) observe(req kmsg.Request) (kmsg.Response, error, bool) {
 }
 
 func (r *groupReaper) note(group, member string, at time.Time, session time.Duration) {
-	if group == "" || member == "" {
+	if group == "" {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if session > 0 {
+		r.sessions[group] = session
+	}
+	if member == "" {
+		return
+	}
 	g := r.seen[group]
 	if g == nil {
 		g = map[string]memberSeen{}
@@ -118,15 +126,19 @@ func (r *groupReaper) silent(info *kfake.GroupInfo, now time.Time) []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	seen, live := r.seen[info.Group], map[string]bool{}
+	assumed := r.sessions[info.Group]
+	if assumed == 0 {
+		assumed = defaultSession
+	}
 	var dead []string
 	for _, m := range info.Members {
 		live[m.MemberID] = true
 		s, ok := seen[m.MemberID]
 		switch {
 		case !ok:
-			seen[m.MemberID] = memberSeen{at: now, session: defaultSession}
+			seen[m.MemberID] = memberSeen{at: now, session: assumed}
 		case s.session == 0:
-			s.session = defaultSession
+			s.session = assumed
 			seen[m.MemberID] = s
 		case now.Sub(s.at) > s.session:
 			dead = append(dead, m.MemberID)
