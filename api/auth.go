@@ -119,8 +119,14 @@ func record(r *http.Request, p Principal) {
 // tokenPrincipal looks a token up: unknown or revoked is 401.
 func (s *Server) tokenPrincipal(ctx context.Context, token string) (Principal, *apiError) {
 	t, err := s.cfg.Store.TokenByHash(ctx, HashToken(token), s.cfg.Now())
+	return s.principalOfToken(t, err, "unknown token")
+}
+
+// principalOfToken is who a looked-up token acts for: a lookup that found nothing is 401
+// with the message given, a revoked token 401, a failed lookup 503.
+func (s *Server) principalOfToken(t store.Token, err error, unknown string) (Principal, *apiError) {
 	if errors.Is(err, store.ErrNoToken) {
-		return Principal{}, errorf(codeUnauthorized, "unknown token")
+		return Principal{}, errorf(codeUnauthorized, "%s", unknown)
 	}
 	if err != nil {
 		s.log.Error("token lookup failed", "err", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -302,15 +301,7 @@ func TestCaseWorkflow(t *testing.T) {
 		reg.Items[0].Until.Format("2006-01-02") != "2029-12-01" || reg.Items[0].CaseID != id {
 		t.Errorf("sanction register: %+v", reg.Items)
 	}
-	req, _ := http.NewRequest("GET", e.base+"/v1/sanctions", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
-	req.Header.Set("Accept", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csvBody, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	csvBody := e.getCSV("/v1/sanctions", "agency")
 	if want := "provider_id,practitioner_id,finding,article,case_id,decided_at,until\n" + p + ",,fabricated_service,art40," + id + ",2026-12-01,2029-12-01\n" +
 		p + ",D017,fabricated_service,art40," + id + ",2026-12-01,2029-12-01\n"; string(csvBody) != want {
 		t.Errorf("sanctions CSV:\n%s\nwant\n%s", csvBody, want)

@@ -8,13 +8,10 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	"medclaims/store"
 )
 
 // Console sign-in and sessions. Signing in with an API token starts a server-side session:
@@ -99,14 +96,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // sessionPrincipal is who a live session acts for.
 func (s *Server) sessionPrincipal(ctx context.Context, sid string) (Principal, *apiError) {
 	t, err := s.cfg.Store.SessionToken(ctx, hashSecret(sid), s.cfg.Now())
-	if errors.Is(err, store.ErrNoToken) {
-		return Principal{}, errorf(codeUnauthorized, "the session has ended (signed out, expired, or its token revoked): sign in again")
-	}
-	if err != nil {
-		s.log.Error("console session lookup failed", "err", err)
-		return Principal{}, errorf(codeUnavailable, "cannot check the session now: the database does not answer")
-	}
-	return Principal{TokenID: t.ID, Name: t.Name, Role: t.Role, ProviderID: t.ProviderID}, nil
+	return s.principalOfToken(t, err, "the session has ended (signed out, expired, or its token revoked): sign in again")
 }
 
 // logout ends the session on the server and clears its cookie.

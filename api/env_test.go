@@ -245,6 +245,24 @@ var covered sync.Map
 
 func (e *env) get(path, role string) response { return e.do(http.MethodGet, path, role, "", nil) }
 
+// getCSV reads a path as CSV (Accept: text/csv) with a role's token and returns the body.
+func (e *env) getCSV(path, role string) []byte {
+	e.t.Helper()
+	req, _ := http.NewRequest("GET", e.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens[role])
+	req.Header.Set("Accept", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("GET %s as CSV: %d %v", path, resp.StatusCode, err)
+	}
+	return body
+}
+
 // waitBatch polls GET /v1/batches/{id} until no submission is still "submitted".
 func (e *env) waitBatch(id, role string) batchView {
 	e.t.Helper()

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -132,15 +131,7 @@ func TestFormulaClaimIDIsInertInTheStatementCSV(t *testing.T) {
 	}
 	e.waitBatch("B-FORMULA", "hospital:H3001")
 	e.closePeriod("2026-03")
-	req, _ := http.NewRequest("GET", e.base+"/v1/statements?period=2026-03", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
-	req.Header.Set("Accept", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	raw := e.getCSV("/v1/statements?period=2026-03", "agency")
 	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff")))).ReadAll()
 	if err != nil {
 		t.Fatalf("the CSV does not parse: %v", err)

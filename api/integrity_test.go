@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -151,15 +150,7 @@ func TestDecisionDatesAreBeijingDates(t *testing.T) {
 	if pv.BannedUntil != "2029-12-06" {
 		t.Errorf("banned_until %s, want 2029-12-06", pv.BannedUntil)
 	}
-	req, _ := http.NewRequest("GET", e.base+"/v1/sanctions", nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
-	req.Header.Set("Accept", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := e.getCSV("/v1/sanctions", "agency")
 	if !strings.Contains(string(body), ",2026-12-06,2029-12-06") {
 		t.Errorf("the register:\n%s", body)
 	}

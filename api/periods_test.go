@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -121,15 +119,7 @@ func TestPeriodClose(t *testing.T) {
 		}
 	}
 	// The CSV: a header, one row per claim, a totals row per provider.
-	req, _ := http.NewRequest("GET", e.base+"/v1/statements?period="+period, nil)
-	req.Header.Set("Authorization", "Bearer "+e.tokens["agency"])
-	req.Header.Set("Accept", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body := e.getCSV("/v1/statements?period="+period, "agency")
 	if !bytes.HasPrefix(body, []byte("\ufeff")) {
 		t.Error("the CSV has no byte-order mark")
 	}

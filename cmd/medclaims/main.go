@@ -32,7 +32,8 @@ Commands:
                        /healthz, /metrics); embedded broker when
                        KAFKA_BROKERS is unset (a busy --broker-addr is an error)
   broker               the embedded Kafka-protocol broker alone (--addr, --partitions)
-  migrate              apply database migrations
+  migrate              apply database migrations as the owner of DATABASE_URL, create the role
+                       medclaims_service and print the DATABASE_URL serve may use as that role
   load DIR             load and validate a policy bundle (errors name file:line:column)
   submit FILE          produce a batch (JSON array, JSON lines, one JSON object or CSV) to
                        claims.submitted with a progress bar; prints the batch id
