@@ -225,17 +225,25 @@ func TestCaseWorkflow(t *testing.T) {
 	if v.Counts["rejected"] != 1 || !after.Claims[0].HasReason(claim.ReasonProviderBanned) || !strings.Contains(after.Claims[0].Reasons[0].Message, "2029-12-01") {
 		t.Errorf("the barred provider's next claim: %+v", after.Claims)
 	}
-	// Once the clock passes the bar the provider is an applicant: its claims of then are
-	// provider_not_designated, and it is never designated again by itself.
+	// Once the clock passes the bar the provider is an applicant: every claim it sends then,
+	// one of service dates within the bar too (POLICY.md §9.7: the processing date decides),
+	// is provider_not_designated, and it is never designated again by itself.
 	e.clock.set(testNow().AddDate(3, 0, 1))
 	later := strings.ReplaceAll(strings.ReplaceAll(next, "2026-11-20", "2029-12-02"), "-NEXT", "-LATER")
-	if r := e.do("POST", "/v1/batches?batch_id=B-PAST-BAR", hosp, "application/json", []byte(later)); r.status != 202 {
+	old := strings.ReplaceAll(next, "-NEXT", "-OLD")
+	both := strings.TrimSuffix(later, "]") + "," + strings.TrimPrefix(old, "[")
+	if r := e.do("POST", "/v1/batches?batch_id=B-PAST-BAR", hosp, "application/json", []byte(both)); r.status != 202 {
 		t.Fatalf("post past the bar: %d %s", r.status, r.body)
 	}
 	e.waitBatch("B-PAST-BAR", hosp)
 	e.get("/v1/batches/B-PAST-BAR", hosp).decode(t, &after)
-	if !after.Claims[0].HasReason(claim.ReasonProviderNotDesignated) || after.Claims[0].HasReason(claim.ReasonProviderBanned) {
-		t.Errorf("a claim past the bar: %+v", after.Claims[0].Reasons)
+	for _, c := range after.Claims {
+		if !c.HasReason(claim.ReasonProviderNotDesignated) || c.HasReason(claim.ReasonProviderBanned) {
+			t.Errorf("claim %s past the bar: %+v", c.ClaimID, c.Reasons)
+		}
+	}
+	if len(after.Claims) != 2 {
+		t.Errorf("past the bar: %d claims, want 2", len(after.Claims))
 	}
 	e.get("/v1/providers/"+p, "agency").decode(t, &pv)
 	if pv.Status != "applicant" || pv.BannedUntil != "2029-12-01" {

@@ -87,6 +87,8 @@ func TestHostileTextIs400(t *testing.T) {
 		{"POST", "/v1/cases", "investigator", `{"provider_id":"H3001","flag_ids":["F1"],"note":"a\u0000b"}`, "note"},
 		{"POST", "/v1/cases", "investigator", "{\"provider_id\":\"H3001\xff\",\"flag_ids\":[\"F1\"]}", "UTF-8"},
 		{"POST", "/v1/cases/K1/response", "hospital:H3001", `{"statement":"\u0000"}`, "statement"},
+		{"POST", "/v1/cases/K1/decision", "investigator", `{"decision":"confirm","findings":[{"type":"over_treatment","claim_ids":["C1"],` +
+			`"practitioner_ids":["D\u0000"],"fine":"1"}]}`, "findings[0].practitioner_ids[0]"},
 	} {
 		ct := ""
 		if c.body != "" {
