@@ -74,7 +74,9 @@ func TestTokensAndRoles(t *testing.T) {
 		t.Errorf("no token has a last-used time: %+v", toks)
 	}
 	var leaked int
-	e.svc.Store.DB().Get(&leaked, `SELECT count(*) FROM api_tokens WHERE position($1 in encode(hash, 'escape')) > 0`, e.tokens["agency"])
+	if err := e.svc.Store.DB().Get(&leaked, `SELECT count(*) FROM api_tokens WHERE position($1 in encode(hash, 'escape')) > 0`, e.tokens["agency"]); err != nil {
+		t.Fatalf("look for the token in the table: %v", err)
+	}
 	if leaked != 0 {
 		t.Error("a token is stored in the clear")
 	}

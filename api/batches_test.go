@@ -134,7 +134,9 @@ func TestBatchRefusals(t *testing.T) {
 		t.Errorf("refused batches published %d submissions", n)
 	}
 	var batches int
-	e.svc.Store.DB().Get(&batches, `SELECT count(*) FROM api_batches`)
+	if err := e.svc.Store.DB().Get(&batches, `SELECT count(*) FROM api_batches`); err != nil {
+		t.Fatalf("count recorded batches: %v", err)
+	}
 	if batches != 0 {
 		t.Errorf("refused batches were recorded: %d", batches)
 	}

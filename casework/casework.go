@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"medclaims/claim"
 	"medclaims/fraud"
 	"medclaims/payment"
 	"medclaims/policy"
@@ -110,20 +111,17 @@ func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fra
 	return next, s.Store.SaveCase(ctx, store.CaseChange{Case: next, FromState: c.State, Outcome: outcome, Now: now})
 }
 
-// responseDays is the response_days of the policy version in force now (FRAUD.md §4).
+// responseDays is the response_days of the policy version in force today (FRAUD.md §4).
 func (s Service) responseDays(ctx context.Context) (int, error) {
 	bundles, err := s.Store.Policies(ctx, payment.PolicyOptions())
 	if err != nil {
 		return 0, fmt.Errorf("read the policy's response_days: %w", err)
 	}
-	now, days := s.Now(), fraud.NewParams(policy.FraudParams{}).ResponseDays
-	var best time.Time
-	for _, b := range bundles {
-		if !b.EffectiveFrom.After(now) && !b.EffectiveFrom.Before(best) {
-			best, days = b.EffectiveFrom, fraud.NewParams(b.Fraud).ResponseDays
-		}
+	var params policy.FraudParams
+	if b := policy.InForce(bundles, claim.Today(s.Now())); b != nil {
+		params = b.Fraud
 	}
-	return days, nil
+	return fraud.NewParams(params).ResponseDays, nil
 }
 
 // Kind sorts a casework error: a refused transition (conflict), a role that may not

@@ -136,12 +136,7 @@ func (s Service) bundle(ctx context.Context, last time.Time) (*policy.Bundle, er
 	if err != nil {
 		return nil, err
 	}
-	var best *policy.Bundle
-	for _, b := range bundles {
-		if !b.EffectiveFrom.After(last) && (best == nil || b.EffectiveFrom.After(best.EffectiveFrom)) {
-			best = b
-		}
-	}
+	best := policy.InForce(bundles, last)
 	if best == nil {
 		return nil, fmt.Errorf("%w on %s, the period's last day: load a bundle first", ErrNoPolicy, last.Format("2006-01-02"))
 	}

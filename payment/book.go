@@ -2,6 +2,7 @@ package payment
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -112,16 +113,19 @@ func (ps Policies) Reach() int {
 	return days
 }
 
-// InForce returns the version in force on date, or nil.
-func (ps Policies) InForce(date time.Time) *policy.Bundle {
-	var in *policy.Bundle
-	for _, b := range ps {
-		if !b.EffectiveFrom.After(date) {
-			in = b
-		}
+// HistoryFrom is the first claim date of its member's history that a claim's rules can
+// look at: the claim's earliest date less reach days (Policies.Reach). ok is false for a
+// submission without dates (a void), which needs the whole history.
+func HistoryFrom(c *claim.Claim, reach int) (from time.Time, ok bool) {
+	dates := c.Dates()
+	if len(dates) == 0 {
+		return time.Time{}, false
 	}
-	return in
+	return slices.MinFunc(dates, time.Time.Compare).AddDate(0, 0, -reach), true
 }
+
+// InForce returns the version in force on date, or nil (policy.InForce).
+func (ps Policies) InForce(date time.Time) *policy.Bundle { return policy.InForce(ps, date) }
 
 // ProviderEntry is a provider-ledger entry: capitation consumption of a claim version in
 // its settlement period (negative when reversed by a void).

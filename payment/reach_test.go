@@ -53,8 +53,7 @@ func compareWindowed(t *testing.T, b *policy.Bundle, items [][]byte) {
 		}
 		m := s.Claim.MemberID
 		history := slices.Clone(full.History[m]) // what the database holds
-		if dates := s.Claim.Dates(); len(dates) > 0 {
-			from := slices.MinFunc(dates, time.Time.Compare).AddDate(0, 0, -reach)
+		if from, ok := HistoryFrom(&s.Claim, reach); ok { // the window the store reads
 			history = slices.DeleteFunc(history, func(f *fraud.Fact) bool { return f.ClaimDate().Before(from) })
 		}
 		left += len(full.History[m]) - len(history)

@@ -361,3 +361,55 @@ func TestScorerSurvivesRedelivery(t *testing.T) {
 func settled(e *env) bool {
 	return e.count(`SELECT count(*) FROM fraud_flags WHERE rule = 'census_over_beds' AND cardinality(claim_ids) = 24`) == 1
 }
+
+// nextYear is bundle as version 2027.1, in force from 2027-01-01, with census_over_beds
+// switched off.
+func nextYear(t *testing.T, bundle *policy.Bundle) *policy.Bundle {
+	t.Helper()
+	files := map[string][]byte{}
+	for n, c := range bundle.Files {
+		files[n] = c
+	}
+	pj := strings.NewReplacer(`"version": "2026.1"`, `"version": "2027.1"`, `"effective_from": "2026-01-01"`, `"effective_from": "2027-01-01"`,
+		`"fraud": {"flag_score": "0.5", "hold_score": "0.8"}`, `"fraud": {"flag_score": "0.5", "hold_score": "0.8", "rules": {"census_over_beds": {"enabled": false}}}`).
+		Replace(string(files[policy.FilePolicy]))
+	if !strings.Contains(pj, `"2027.1"`) || !strings.Contains(pj, `"enabled": false`) {
+		t.Fatalf("the sample policy.json changed shape:\n%s", pj)
+	}
+	files[policy.FilePolicy] = []byte(pj)
+	b, err := policy.FromFiles(files, payment.PolicyOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestScorerUsesTheVersionInForce: with next year's version loaded in advance (census rule
+// off), this year's census over beds is still flagged and suspends the provider: the
+// scorer judges claims by the version in force on their dates, not by the newest.
+func TestScorerUsesTheVersionInForce(t *testing.T) {
+	bundle, err := sample.SyntheticBundle(40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := setup(t, bundle)
+	if _, err := e.st.SavePolicy(context.Background(), nextYear(t, bundle)); err != nil {
+		t.Fatal(err)
+	}
+	stop := e.scoring()
+	defer stop()
+	var items [][]byte
+	for i := range 21 {
+		items = append(items, inpatient(fmt.Sprintf("WARD-%02d", i), "H1002", sample.SyntheticMember(i+1), "2026-03-01",
+			fmt.Sprintf("2026-03-%02d", 5+i%10)))
+	}
+	e.submit("B-WARD", items...)
+	e.waitSubmissions(len(items))
+	deadline := time.Now().Add(30 * time.Second)
+	for e.count(`SELECT count(*) FROM fraud_flags WHERE provider_id = 'H1002' AND rule = 'census_over_beds'`) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no census_over_beds flag: the scorer judged 2026's claims by 2027's version")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

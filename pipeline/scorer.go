@@ -17,6 +17,7 @@ import (
 
 	"medclaims/claim"
 	"medclaims/fraud"
+	"medclaims/payment"
 	"medclaims/policy"
 	"medclaims/store"
 )
@@ -204,7 +205,35 @@ func (s *Scorer) evaluateOnce(ctx context.Context) error {
 	if err != nil || len(policies) == 0 {
 		return err // nothing is priced without a policy: nothing to score
 	}
-	return s.score(ctx, fraud.NewParams(policies[len(policies)-1].Fraud))
+	return s.score(ctx, policies)
+}
+
+// paramsOn are the fraud parameters of the version in force on the provider's latest claim
+// date (policy.InForce), or on today when it has none in reach.
+func paramsOn(versions payment.Policies, claims []*fraud.Fact, now time.Time) fraud.Params {
+	var latest time.Time
+	for _, c := range claims {
+		if d := c.ClaimDate(); d.After(latest) {
+			latest = d
+		}
+	}
+	if latest.IsZero() {
+		latest = claim.Today(now)
+	}
+	b := versions.InForce(latest)
+	if b == nil {
+		b = versions[0] // claims dated before every version were rejected: the earliest judges them
+	}
+	return fraud.NewParams(b.Fraud)
+}
+
+// windowDays is the longest window_days of the versions: what a scoring pass reads.
+func windowDays(versions payment.Policies) int {
+	days := 0
+	for _, b := range versions {
+		days = max(days, fraud.NewParams(b.Fraud).WindowDays)
+	}
+	return days
 }
 
 // publishFlags publishes the outbox: flags saved but not yet published.
@@ -271,8 +300,9 @@ func (s *Scorer) noteEvaluation(err error) {
 	s.log.Error("provider scoring failed; the marked providers wait for the next attempt", "attempt", s.failing.Attempts, "error", err)
 }
 
-// score evaluates the marked providers' peer groups in one transaction.
-func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
+// score evaluates the marked providers' peer groups in one transaction, each provider by
+// the version in force on its latest claim date.
+func (s *Scorer) score(ctx context.Context, versions payment.Policies) error {
 	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
 	return s.st.InScoring(ctx, func(tx *store.Scoring) error {
 		ids, err := tx.TakeDirty(ctx)
@@ -288,7 +318,7 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
 			all = append(all, id)
 		}
 		sort.Strings(all) // a fixed order: two evaluators lock rows alike
-		facts, err := tx.LiveFacts(ctx, all, params.WindowDays)
+		facts, err := tx.LiveFacts(ctx, all, windowDays(versions))
 		if err != nil {
 			return err
 		}
@@ -296,7 +326,7 @@ func (s *Scorer) score(ctx context.Context, params fraud.Params) error {
 		var flags []fraud.Flag
 		var suspended []string
 		for _, id := range all {
-			p := providers[id]
+			p, params := providers[id], paramsOn(versions, facts[id], now)
 			res := fraud.EvaluateProvider(params, fraud.ProviderInput{Provider: p, Claims: facts[id], Peers: groups[groupKey(p)]})
 			rules := make([]string, len(res.Hits))
 			for i, h := range res.Hits {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,19 +60,19 @@ func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
 	q.offsets = append(q.offsets, src.Offset)
 }
 
-// addDates keeps the member's earliest claim date in the batch.
+// addDates keeps the earliest history date the member's claims in the batch need
+// (payment.HistoryFrom); an undated submission needs the whole history.
 func (q *BatchQuery) addDates(c *claim.Claim) {
 	if q.since == nil {
 		q.since, q.undated = map[string]time.Time{}, map[string]bool{}
 	}
-	dates := c.Dates()
-	if len(dates) == 0 {
+	from, ok := payment.HistoryFrom(c, q.Reach)
+	if !ok {
 		q.undated[c.MemberID] = true
 		return
 	}
-	first := slices.MinFunc(dates, time.Time.Compare)
-	if t, ok := q.since[c.MemberID]; !ok || first.Before(t) {
-		q.since[c.MemberID] = first
+	if t, seen := q.since[c.MemberID]; !seen || from.Before(t) {
+		q.since[c.MemberID] = from
 	}
 }
 
@@ -84,7 +83,7 @@ func (q *BatchQuery) historySince() (members, since []string) {
 	since = make([]string, len(members))
 	for i, m := range members {
 		if t, ok := q.since[m]; ok && !q.undated[m] {
-			since[i] = t.AddDate(0, 0, -q.Reach).Format(time.DateOnly)
+			since[i] = t.Format(time.DateOnly)
 		}
 	}
 	return members, since
