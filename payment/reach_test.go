@@ -52,7 +52,7 @@ func compareWindowed(t *testing.T, b *policy.Bundle, items [][]byte) {
 			continue
 		}
 		m := s.Claim.MemberID
-		history := slices.Clone(full.History[m]) // what the database holds
+		history := slices.Clone(full.History[m])          // what the database holds
 		if from, ok := HistoryFrom(&s.Claim, reach); ok { // the window the store reads
 			history = slices.DeleteFunc(history, func(f *fraud.Fact) bool { return f.ClaimDate().Before(from) })
 		}
