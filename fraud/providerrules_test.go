@@ -182,3 +182,15 @@ func TestProviderScore(t *testing.T) {
 		t.Errorf("share %s score %s", r.FlaggedShare, r.Score)
 	}
 }
+
+// TestPeerGroups: providers of one level in one region are peers, each with its claims, in
+// id order.
+func TestPeerGroups(t *testing.T) {
+	ps := map[string]*policy.Provider{"B": {ID: "B", Level: 2, Region: "150921"}, "A": {ID: "A", Level: 2, Region: "150921"},
+		"C": {ID: "C", Level: 3, Region: "150921"}}
+	facts := map[string][]*Fact{"A": {{}}, "B": nil}
+	g := PeerGroups(ps, facts)
+	if len(g) != 2 || len(g["2/150921"]) != 2 || g["2/150921"][0].Provider.ID != "A" || len(g["2/150921"][0].Claims) != 1 || len(g["3/150921"]) != 1 {
+		t.Errorf("peer groups: %+v", g)
+	}
+}

@@ -8,17 +8,13 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 
 	"medclaims/claim"
-	"medclaims/fraud"
-	"medclaims/payment"
-	"medclaims/policy"
+	"medclaims/scoring"
 	"medclaims/store"
 )
 
@@ -202,38 +198,10 @@ func (s *Scorer) evaluate(ctx context.Context) {
 
 func (s *Scorer) evaluateOnce(ctx context.Context) error {
 	policies, err := s.policies.get(ctx)
-	if err != nil || len(policies) == 0 {
-		return err // nothing is priced without a policy: nothing to score
+	if err != nil {
+		return err
 	}
-	return s.score(ctx, policies)
-}
-
-// paramsOn are the fraud parameters of the version in force on the provider's latest claim
-// date (policy.InForce), or on today when it has none in reach.
-func paramsOn(versions payment.Policies, claims []*fraud.Fact, now time.Time) fraud.Params {
-	var latest time.Time
-	for _, c := range claims {
-		if d := c.ClaimDate(); d.After(latest) {
-			latest = d
-		}
-	}
-	if latest.IsZero() {
-		latest = claim.Today(now)
-	}
-	b := versions.InForce(latest)
-	if b == nil {
-		b = versions[0] // claims dated before every version were rejected: the earliest judges them
-	}
-	return fraud.NewParams(b.Fraud)
-}
-
-// windowDays is the longest window_days of the versions: what a scoring pass reads.
-func windowDays(versions payment.Policies) int {
-	days := 0
-	for _, b := range versions {
-		days = max(days, fraud.NewParams(b.Fraud).WindowDays)
-	}
-	return days
+	return scoring.Service{Store: s.st, Now: s.cfg.Now}.Score(ctx, policies)
 }
 
 // publishFlags publishes the outbox: flags saved but not yet published.
@@ -298,92 +266,4 @@ func (s *Scorer) noteEvaluation(err error) {
 	s.failing.Attempts++
 	s.failing.Error = err.Error()
 	s.log.Error("provider scoring failed; the marked providers wait for the next attempt", "attempt", s.failing.Attempts, "error", err)
-}
-
-// score evaluates the marked providers' peer groups in one transaction, each provider by
-// the version in force on its latest claim date.
-func (s *Scorer) score(ctx context.Context, versions payment.Policies) error {
-	now := s.cfg.Now().UTC().Truncate(time.Millisecond)
-	return s.st.InScoring(ctx, func(tx *store.Scoring) error {
-		ids, err := tx.TakeDirty(ctx)
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		providers, err := tx.PeerGroups(ctx, ids)
-		if err != nil {
-			return err
-		}
-		all := make([]string, 0, len(providers))
-		for id := range providers {
-			all = append(all, id)
-		}
-		sort.Strings(all) // a fixed order: two evaluators lock rows alike
-		facts, err := tx.LiveFacts(ctx, all, windowDays(versions))
-		if err != nil {
-			return err
-		}
-		groups := peerGroups(providers, facts)
-		var flags []fraud.Flag
-		var suspended []string
-		for _, id := range all {
-			p, params := providers[id], paramsOn(versions, facts[id], now)
-			res := fraud.EvaluateProvider(params, fraud.ProviderInput{Provider: p, Claims: facts[id], Peers: groups[groupKey(p)]})
-			rules := make([]string, len(res.Hits))
-			for i, h := range res.Hits {
-				rules[i] = h.Rule
-			}
-			newly, err := tx.SaveScore(ctx, store.ProviderScore{ProviderID: id, Score: res.Score.String(), Rules: rules,
-				FlaggedShare: res.FlaggedShare.String(), UpdatedAt: now}, res.Score.GreaterThanOrEqual(params.HoldScore))
-			if err != nil {
-				return err
-			}
-			if newly {
-				suspended = append(suspended, id+" "+res.Score.String())
-			}
-			flags = append(flags, params.ProviderFlags(id, res, now)...)
-		}
-		sort.Slice(flags, func(i, j int) bool { return flags[i].FlagID < flags[j].FlagID })
-		if err := tx.SaveProviderFlags(ctx, flags); err != nil {
-			return err
-		}
-		return openSuspensionCases(ctx, tx, suspended, now)
-	})
-}
-
-// openSuspensionCases opens a case, as the system, for each provider whose payment was just
-// suspended, on its open flags (FRAUD.md §5); a provider whose flags are all in cases
-// already gets none.
-func openSuspensionCases(ctx context.Context, tx *store.Scoring, suspended []string, now time.Time) error {
-	system := fraud.Actor{Name: "medclaims", Role: fraud.ActorSystem}
-	for _, s := range suspended {
-		id, score, _ := strings.Cut(s, " ")
-		flags, err := tx.OpenFlags(ctx, id)
-		if err != nil || len(flags) == 0 {
-			return err
-		}
-		c, err := fraud.OpenCase(store.NewCaseID(), system, id, flags, now, "payment suspended (暂停拨付): provider score "+score+" reached hold_score")
-		if err != nil {
-			return err
-		}
-		if err := tx.SaveCase(ctx, store.CaseChange{Case: c, Now: now}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func groupKey(p *policy.Provider) string { return strconv.Itoa(p.Level) + "/" + p.Region }
-
-func peerGroups(providers map[string]*policy.Provider, facts map[string][]*fraud.Fact) map[string][]fraud.Peer {
-	out := map[string][]fraud.Peer{}
-	ids := make([]string, 0, len(providers))
-	for id := range providers {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		p := providers[id]
-		out[groupKey(p)] = append(out[groupKey(p)], fraud.Peer{Provider: p, Claims: facts[id]})
-	}
-	return out
 }
