@@ -48,13 +48,4 @@ func Envelope(item []byte, batchID string) (value, key []byte) {
 	return append(v, rest...), []byte(member)
 }
 
-func memberOf(raw json.RawMessage) string {
-	var ids struct {
-		MemberID any `json:"member_id"`
-	}
-	if json.Unmarshal(raw, &ids) != nil {
-		return ""
-	}
-	s, _ := ids.MemberID.(string)
-	return s
-}
+func memberOf(raw json.RawMessage) string { return Peek(raw).MemberID }

@@ -89,30 +89,14 @@ func (a *Adjudicator) Stalled() []Stall { return a.consumer.Stalled() }
 
 // Describe names a submission by its claim and batch.
 func (a *Adjudicator) Describe(m kafka.Message) Described {
-	var env struct {
-		BatchID string `json:"batch_id"`
-		Kind    string `json:"kind"`
-		Claim   struct {
-			ProviderID string `json:"provider_id"`
-			ClaimID    string `json:"claim_id"`
-		} `json:"claim"`
-		ProviderID string `json:"provider_id"`
-		ClaimID    string `json:"claim_id"`
-	}
-	if json.Unmarshal(m.Value, &env) != nil {
-		return Described{}
-	}
-	p, c := env.Claim.ProviderID, env.Claim.ClaimID
-	if p == "" && c == "" {
-		p, c = env.ProviderID, env.ClaimID
-	}
-	d := Described{BatchID: env.BatchID}
-	if p != "" || c != "" {
-		kind := env.Kind
+	id := claim.Peek(m.Value)
+	d := Described{BatchID: id.BatchID}
+	if id.ProviderID != "" || id.ClaimID != "" {
+		kind := id.Kind
 		if kind == "" {
 			kind = claim.KindClaim
 		}
-		d.Subject = kind + " " + p + "/" + c
+		d.Subject = kind + " " + id.ProviderID + "/" + id.ClaimID
 	}
 	return d
 }

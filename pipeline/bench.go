@@ -1,9 +1,7 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -132,7 +130,7 @@ type latencies struct {
 }
 
 func (l *latencies) arrived(v []byte, at time.Time) {
-	key := stringField(v, "provider_id") + "/" + stringField(v, "claim_id")
+	key := claim.PeekString(v, "provider_id") + "/" + claim.PeekString(v, "claim_id")
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if t0, ok := l.sent[key]; ok {
@@ -199,21 +197,4 @@ func endToEnd(ctx context.Context, s *Service, items [][]byte, subs []claim.Subm
 		return err
 	}
 	return nil
-}
-
-// stringField reads a top-level string field near the start of a JSON object (ids without
-// escapes), falling back to decoding the whole object: results begin
-// {"claim_id":…,"provider_id":…}, so the watcher costs the machine little.
-func stringField(v []byte, name string) string {
-	key := []byte(`"` + name + `":"`)
-	if i := bytes.Index(v[:min(len(v), 256)], key); i >= 0 {
-		rest := v[i+len(key):]
-		if j := bytes.IndexByte(rest, '"'); j >= 0 && bytes.IndexByte(rest[:j], '\\') < 0 {
-			return string(rest[:j])
-		}
-	}
-	var m map[string]any
-	_ = json.Unmarshal(v, &m)
-	s, _ := m[name].(string)
-	return s
 }

@@ -103,21 +103,13 @@ func (s *Scorer) Stalled() []Stall {
 	return out
 }
 
-type resultIDs struct {
-	ProviderID string    `json:"provider_id"`
-	ClaimID    string    `json:"claim_id"`
-	BatchID    string    `json:"batch_id"`
-	Status     string    `json:"status"`
-	Fraud      *struct{} `json:"fraud"`
-}
-
 // Describe names a result by its claim.
 func (s *Scorer) Describe(m kafka.Message) Described {
-	var r resultIDs
-	if json.Unmarshal(m.Value, &r) != nil {
+	id := claim.Peek(m.Value)
+	if id.ProviderID == "" && id.ClaimID == "" && id.BatchID == "" {
 		return Described{}
 	}
-	return Described{BatchID: r.BatchID, Subject: "result " + r.ProviderID + "/" + r.ClaimID}
+	return Described{BatchID: id.BatchID, Subject: "result " + id.ProviderID + "/" + id.ClaimID}
 }
 
 // Handle marks the providers the batch's results touch for evaluation; the evaluator
@@ -128,7 +120,7 @@ func (s *Scorer) Handle(ctx context.Context, batch []kafka.Message) (Outcome, er
 	for i, m := range batch {
 		// Results begin with their ids and status: read those without decoding the whole
 		// result (its explanation is most of it).
-		provider, status := stringField(m.Value, "provider_id"), stringField(m.Value, "status")
+		provider, status := claim.PeekString(m.Value, "provider_id"), claim.PeekString(m.Value, "status")
 		if provider == "" || status == "" {
 			out.Park = append(out.Park, Parked{Record: i, Stage: StageDecode, Err: errors.New("not an adjudication result: no provider_id or status")})
 			continue

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -116,21 +115,11 @@ func Submit(ctx context.Context, p *Producer, items [][]byte, batchID string, pr
 	return subs, nil
 }
 
-// claimOf reads provider_id/claim_id from a submission envelope.
+// claimOf names a submission envelope's claim "provider_id/claim_id" ("" when neither).
 func claimOf(v []byte) string {
-	var env struct {
-		Claim struct {
-			ProviderID any `json:"provider_id"`
-			ClaimID    any `json:"claim_id"`
-		} `json:"claim"`
-	}
-	if json.Unmarshal(v, &env) != nil {
+	id := claim.Peek(v)
+	if id.ProviderID == "" && id.ClaimID == "" {
 		return ""
 	}
-	p, _ := env.Claim.ProviderID.(string)
-	c, _ := env.Claim.ClaimID.(string)
-	if p == "" && c == "" {
-		return ""
-	}
-	return p + "/" + c
+	return id.ProviderID + "/" + id.ClaimID
 }
