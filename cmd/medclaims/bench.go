@@ -3,11 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"medclaims/internal/harness"
 	"os"
 	"runtime/pprof"
 	"time"
-
-	"medclaims/pipeline"
 )
 
 func cmdBench(ctx context.Context, args []string, std io3) error {
@@ -20,7 +19,7 @@ func cmdBench(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(fs, args, "bench [--claims N] [--members N] [--batch-size N] [--rate N] [--cpuprofile FILE]", 0, 0); err != nil {
 		return err
 	}
-	bc := pipeline.BenchConfig{Claims: *n, Members: *members, BatchSize: *batch, Rate: *rate}
+	bc := harness.BenchConfig{Claims: *n, Members: *members, BatchSize: *batch, Rate: *rate}
 	if err := bc.Validate(); err != nil {
 		return badFlag(fs, "%v", err)
 	}
@@ -28,7 +27,7 @@ func cmdBench(ctx context.Context, args []string, std io3) error {
 	if err != nil {
 		return err
 	}
-	if cfg.DatabaseURL, err = withDatabase(cfg.DatabaseURL, pipeline.BenchDatabase); err != nil {
+	if cfg.DatabaseURL, err = withDatabase(cfg.DatabaseURL, harness.BenchDatabase); err != nil {
 		return err
 	}
 	if cfg.Brokers != "" {
@@ -46,7 +45,7 @@ func cmdBench(ctx context.Context, args []string, std io3) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep, err := pipeline.Bench(ctx, bc, newLogger(std.err))
+	rep, err := harness.Bench(ctx, bc, newLogger(std.err))
 	if err != nil {
 		return err
 	}

@@ -7,14 +7,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
 	"medclaims/claim"
 	"medclaims/closing"
+	"medclaims/internal/harness"
 	"medclaims/pipeline"
-	"medclaims/sample"
 	"medclaims/store"
 )
 
@@ -53,7 +52,7 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	}
 	defer s.Close()
 	fmt.Fprintln(std.out, "1. migrations applied")
-	bundle, err := sample.Bundle()
+	bundle, err := harness.SampleBundle()
 	if err != nil {
 		return err
 	}
@@ -64,68 +63,25 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	fmt.Fprintf(std.out, "2. sample policy bundle %s loaded (changed: %t): %d providers, %d members, %d catalogue items — its numbers are illustrative\n",
 		bundle.Version, changed, len(bundle.Providers), len(bundle.Members), len(bundle.Catalogue))
 
-	runCtx, stopRun := context.WithCancel(ctx)
-	defer stopRun()
-	runErr := make(chan error, 1)
-	go func() { runErr <- serve(runCtx, s, cfg, log) }()
-	got, err := demoBatch(ctx, s, std.out, runErr)
+	run := harness.Start(ctx, s, func(c context.Context) error { return serve(c, s, cfg, log) })
+	defer run.Stop()
+	batchID, got, err := harness.DemoBatch(ctx, run)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(std.out, "3. sample batch %s submitted: %d submissions (claims, a duplicate, a void, a replace, invalid claims)\n", batchID, len(got))
 	fmt.Fprintln(std.out, "4. every submission adjudicated, stored and published")
 	printSummary(std.out, claim.Summarize(got))
-	printProviders(ctx, std.out, s.Store)
+	printProviders(std.out, harness.SettledScores(ctx, s.Store, 10*time.Second))
 	if err := closeSamplePeriod(ctx, std.out, s.Store, cfg.Now); err != nil {
 		return err
 	}
 	if *exit {
-		stopRun()
-		return <-runErr
+		return run.Stop()
 	}
 	fmt.Fprintf(std.out, "\nserving: Kafka %v, HTTP API http://%s (/v1/…, /openapi.json, /healthz, /metrics) and the console at /console/; Ctrl-C stops\n", s.Brokers, cfg.HTTPAddr)
 	fmt.Fprintf(std.out, "a token for the API: DATABASE_URL='%s' medclaims token create --role hospital:H3001\n", cfg.DatabaseURL)
-	return <-runErr
-}
-
-// demoBatch submits the sample batch and waits for every result.
-func demoBatch(ctx context.Context, s *pipeline.Service, out io.Writer, runErr <-chan error) ([]claim.Result, error) {
-	items := sample.DemoBatch()
-	var mu sync.Mutex
-	var got []claim.Result
-	all := make(chan struct{})
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	go func() {
-		_ = pipeline.WatchResults(watchCtx, s.Brokers, s.Topics.Adjudicated, func(r claim.Result, _ time.Time) {
-			mu.Lock()
-			defer mu.Unlock()
-			if got = append(got, r); len(got) == len(items) {
-				close(all)
-			}
-		})
-	}()
-	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
-	batchID := pipeline.NewBatchID(time.Now())
-	_, err := pipeline.Submit(ctx, p, items, batchID, nil)
-	p.Close()
-	if err != nil {
-		return nil, err
-	}
-	fmt.Fprintf(out, "3. sample batch %s submitted: %d submissions (claims, a duplicate, a void, a replace, invalid claims)\n", batchID, len(items))
-	select {
-	case <-all:
-	case err := <-runErr:
-		return nil, fmt.Errorf("pipeline stopped: %w", err)
-	case <-time.After(2 * time.Minute):
-		mu.Lock()
-		defer mu.Unlock()
-		return nil, fmt.Errorf("only %d of %d results arrived within 2 minutes", len(got), len(items))
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	return got, nil
+	return run.Join()
 }
 
 // printSummary prints counts by status and method, fund and member totals, the claims
@@ -170,23 +126,8 @@ func printSummary(w io.Writer, s claim.Summary) {
 	}
 }
 
-// printProviders waits briefly for the scoring consumer to score the batch's providers,
-// then prints the providers with a score and any payment suspension.
-func printProviders(ctx context.Context, w io.Writer, st *store.Store) {
-	deadline := time.Now().Add(10 * time.Second)
-	var scores []store.ProviderScore
-	prev := ""
-	for time.Now().Before(deadline) && ctx.Err() == nil { // until the scores stop changing
-		var err error
-		if scores, err = st.ProviderScores(ctx); err == nil && scored(scores) {
-			if now := fmt.Sprint(scores); now == prev {
-				break
-			} else {
-				prev = now
-			}
-		}
-		time.Sleep(700 * time.Millisecond)
-	}
+// printProviders prints the providers with a score and any payment suspension.
+func printProviders(w io.Writer, scores []store.ProviderScore) {
 	fmt.Fprintln(w, "\nProvider scores (scoring consumer):")
 	suspended := 0
 	for _, p := range scores {
@@ -198,15 +139,6 @@ func printProviders(ctx context.Context, w io.Writer, st *store.Store) {
 		}
 	}
 	fmt.Fprintf(w, "  providers under payment suspension: %d\n", suspended)
-}
-
-func scored(scores []store.ProviderScore) bool {
-	for _, p := range scores {
-		if p.Score != "0" {
-			return true
-		}
-	}
-	return false
 }
 
 // samplePeriod is the month of the sample batch the demo closes.

@@ -3,12 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"medclaims/internal/harness"
 	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"medclaims/pipeline"
 )
 
 func cmdFraud(ctx context.Context, args []string, std io3) error {
@@ -58,15 +57,15 @@ func cmdFraudEval(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("fraud eval", std)
 	seed := fs.Uint64("seed", 1, "generator seed")
 	scale := fs.Int("scale", 1, "size: background members and injected cases grow with it (1 to 20)")
-	dbName := fs.String("db-name", pipeline.EvalDatabase, "database for the evaluation, recreated (must start with "+pipeline.EvalDatabase+")")
+	dbName := fs.String("db-name", harness.EvalDatabase, "database for the evaluation, recreated (must start with "+harness.EvalDatabase+")")
 	if err := parseArgs(fs, args, "fraud eval [--seed N] [--scale S] [--db-name NAME]", 0, 0); err != nil {
 		return err
 	}
 	if *scale < 1 || *scale > 20 {
 		return badFlag(fs, "--scale %d: want 1 to 20", *scale)
 	}
-	if !strings.HasPrefix(*dbName, pipeline.EvalDatabase) {
-		return badFlag(fs, "--db-name %q: the evaluation only uses databases named %s*", *dbName, pipeline.EvalDatabase)
+	if !strings.HasPrefix(*dbName, harness.EvalDatabase) {
+		return badFlag(fs, "--db-name %q: the evaluation only uses databases named %s*", *dbName, harness.EvalDatabase)
 	}
 	cfg, err := loadConfig()
 	if err != nil {
@@ -82,7 +81,7 @@ func cmdFraudEval(ctx context.Context, args []string, std io3) error {
 	if os.Getenv("MEDCLAIMS_NOW") == "" {
 		sc.Now = nil // the evaluation's own clock: after the stream
 	}
-	rep, err := pipeline.RunEval(ctx, pipeline.EvalConfig{Seed: *seed, Scale: *scale, Service: sc}, newLogger(std.err))
+	rep, err := harness.RunEval(ctx, harness.EvalConfig{Seed: *seed, Scale: *scale, Service: sc}, newLogger(std.err))
 	if err != nil {
 		return err
 	}
@@ -93,7 +92,7 @@ func cmdFraudEval(ctx context.Context, args []string, std io3) error {
 	return nil
 }
 
-func printEval(std io3, seed uint64, scale int, rep pipeline.EvalReport) {
+func printEval(std io3, seed uint64, scale int, rep harness.EvalReport) {
 	fmt.Fprintf(std.out, "fraud eval — seed %d, scale %d: %d claims through Kafka, PostgreSQL and both consumers in %v\n\n",
 		seed, scale, rep.Claims, rep.Elapsed.Round(time.Millisecond))
 	tw := tabwriter.NewWriter(std.out, 2, 4, 2, ' ', 0)

@@ -1,8 +1,7 @@
-package pipeline
+package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -12,9 +11,9 @@ import (
 
 	"medclaims/claim"
 	"medclaims/payment"
+	"medclaims/pipeline"
 	"medclaims/policy"
 	"medclaims/sample"
-	"medclaims/store"
 )
 
 // BenchDatabase is the prefix of the databases the benchmark may drop and recreate.
@@ -26,7 +25,7 @@ type BenchConfig struct {
 	Members   int // synthetic members, ≥ 1
 	BatchSize int // consumer micro-batch
 	Rate      int // submissions per second, 0: as fast as the broker takes them
-	Service   ServiceConfig
+	Service   pipeline.ServiceConfig
 	Seed      uint64 // 0: from the clock
 }
 
@@ -81,18 +80,12 @@ func Bench(ctx context.Context, cfg BenchConfig, log *slog.Logger) (BenchReport,
 	rep.PureOne = pureRate(bundle, subs, 1)
 	rep.PureAll = pureRate(bundle, subs, rep.Procs)
 
-	if err := store.DropDatabase(ctx, cfg.Service.DatabaseURL, BenchDatabase); err != nil {
-		return rep, err
-	}
 	cfg.Service.BatchSize = cfg.BatchSize
-	s, err := StartService(ctx, cfg.Service, log)
+	s, err := Fresh(ctx, cfg.Service, BenchDatabase, bundle, log)
 	if err != nil {
 		return rep, err
 	}
 	defer s.Close()
-	if _, err := s.Store.SavePolicy(ctx, bundle); err != nil {
-		return rep, err
-	}
 	if err := endToEnd(ctx, s, items, subs, cfg.Rate, &rep); err != nil {
 		return rep, err
 	}
@@ -143,17 +136,15 @@ func (l *latencies) arrived(v []byte, at time.Time) {
 	}
 }
 
-func endToEnd(ctx context.Context, s *Service, items [][]byte, subs []claim.Submission, rate int, rep *BenchReport) error {
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	runErr := make(chan error, 1)
-	go func() { runErr <- s.Run(runCtx) }()
+func endToEnd(ctx context.Context, s *pipeline.Service, items [][]byte, subs []claim.Submission, rate int, rep *BenchReport) error {
+	r := Start(ctx, s, s.Run)
+	defer r.Stop()
 	l := &latencies{sent: make(map[string]time.Time, len(items)), want: len(items), done: make(chan struct{})}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
 	go func() {
-		_ = WatchRaw(runCtx, s.Brokers, s.Topics.Adjudicated, func(v []byte, at time.Time) error { l.arrived(v, at); return nil })
+		_ = pipeline.WatchRaw(watchCtx, s.Brokers, s.Topics.Adjudicated, func(v []byte, at time.Time) error { l.arrived(v, at); return nil })
 	}()
-	p := NewProducer(s.Brokers, s.Topics.Submitted)
-	defer p.Close()
 	chunk := 500
 	if rate > 0 && rate < chunk*10 {
 		chunk = max(1, rate/10)
@@ -167,34 +158,34 @@ func endToEnd(ctx context.Context, s *Service, items [][]byte, subs []claim.Subm
 			l.sent[subs[j].Claim.ProviderID+"/"+subs[j].Claim.ClaimID] = now
 		}
 		l.mu.Unlock()
-		if _, err := Submit(ctx, p, items[i:end], "BENCH", nil); err != nil {
+		if err := r.Submit(ctx, items[i:end], "BENCH"); err != nil {
 			return err
 		}
 		if rate > 0 {
 			time.Sleep(time.Until(first.Add(time.Duration(float64(end) / float64(rate) * float64(time.Second)))))
 		}
 	}
-	select {
-	case <-l.done:
-	case err := <-runErr:
-		return fmt.Errorf("consumer stopped: %w", err)
-	case <-time.After(10 * time.Minute):
-		return fmt.Errorf("only %d of %d results within 10 minutes", len(l.lat), len(items))
-	case <-ctx.Done():
-		return ctx.Err()
+	short := func() string {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return fmt.Sprintf("only %d of %d results", len(l.lat), len(items))
 	}
+	if err := r.Wait(ctx, l.done, 10*time.Minute, short); err != nil {
+		return err
+	}
+	l.report(first, rep)
+	return r.Stop()
+}
+
+// report fills the rate and latency percentiles.
+func (l *latencies) report(first time.Time, rep *BenchReport) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	rep.Elapsed = l.last.Sub(first)
-	rep.EndToEnd = float64(len(items)) / rep.Elapsed.Seconds()
+	rep.EndToEnd = float64(len(l.lat)) / rep.Elapsed.Seconds()
 	sort.Slice(l.lat, func(i, j int) bool { return l.lat[i] < l.lat[j] })
 	pct := func(p float64) time.Duration {
 		return l.lat[min(len(l.lat)-1, int(p*float64(len(l.lat))))].Round(time.Millisecond)
 	}
 	rep.P50, rep.P99, rep.Max = pct(0.50), pct(0.99), l.lat[len(l.lat)-1].Round(time.Millisecond)
-	stop()
-	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package pipeline
+package harness
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"medclaims/fraud"
+	"medclaims/pipeline"
 	"medclaims/sample"
 	"medclaims/store"
 )
@@ -20,7 +21,7 @@ const EvalDatabase = "medclaims_eval"
 type EvalConfig struct {
 	Seed    uint64
 	Scale   int
-	Service ServiceConfig
+	Service pipeline.ServiceConfig
 }
 
 // RuleScore is one rule's detection in an evaluation: units are claims for claim rules and
@@ -58,32 +59,21 @@ func RunEval(ctx context.Context, cfg EvalConfig, log *slog.Logger) (EvalReport,
 	if err != nil {
 		return EvalReport{}, err
 	}
-	if err := store.DropDatabase(ctx, cfg.Service.DatabaseURL, EvalDatabase); err != nil {
-		return EvalReport{}, err
-	}
 	if cfg.Service.Now == nil { // the stream runs to December 2026: process it after that
 		cfg.Service.Now = func() time.Time { return time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC) }
 	}
-	s, err := StartService(ctx, cfg.Service, log)
+	s, err := Fresh(ctx, cfg.Service, EvalDatabase, stream.Bundle, log)
 	if err != nil {
 		return EvalReport{}, err
 	}
 	defer s.Close()
-	if _, err := s.Store.SavePolicy(ctx, stream.Bundle); err != nil {
-		return EvalReport{}, err
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	runErr := make(chan error, 1)
-	go func() { runErr <- s.Run(runCtx) }()
+	r := Start(ctx, s, s.Run)
+	defer r.Stop()
 	start := time.Now()
-	p := NewProducer(s.Brokers, s.Topics.Submitted)
-	_, err = Submit(ctx, p, stream.Items, "EVAL", nil)
-	p.Close()
-	if err != nil {
+	if err := r.Submit(ctx, stream.Items, "EVAL"); err != nil {
 		return EvalReport{}, err
 	}
-	if err := waitScored(ctx, s.Store, len(stream.Items), runErr); err != nil {
+	if err := r.Poll(ctx, 1500*time.Millisecond, 10*time.Minute, scoredTwice(s.Store, len(stream.Items))); err != nil {
 		return EvalReport{}, err
 	}
 	rep, err := compare(ctx, s.Store, stream)
@@ -91,37 +81,26 @@ func RunEval(ctx context.Context, cfg EvalConfig, log *slog.Logger) (EvalReport,
 	return rep, err
 }
 
-// waitScored waits until every submission is processed and scoring has caught up twice
+// scoredTwice is ready once every submission is processed and scoring has caught up, twice
 // in a row.
-func waitScored(ctx context.Context, st *store.Store, n int, runErr <-chan error) error {
-	deadline := time.Now().Add(10 * time.Minute)
+func scoredTwice(st *store.Store, n int) func(context.Context) (bool, string, error) {
 	caught := 0
-	for caught < 2 {
-		select {
-		case err := <-runErr:
-			return fmt.Errorf("pipeline stopped: %w", err)
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(1500 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the stream was not processed and scored within 10 minutes")
-		}
+	return func(ctx context.Context) (bool, string, error) {
 		done, err := st.CountSubmissions(ctx)
 		if err != nil {
-			return err
+			return false, "", err
 		}
 		pending, err := st.ScoringPending(ctx)
 		if err != nil {
-			return err
+			return false, "", err
 		}
 		if done >= n && pending == 0 {
 			caught++
 		} else {
 			caught = 0
 		}
+		return caught >= 2, fmt.Sprintf("%d of %d submissions processed, %d providers waiting for scoring", done, n, pending), nil
 	}
-	return nil
 }
 
 // compare scores the stored flags against the stream's labels.
