@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +12,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"medclaims/claim"
+	"medclaims/offline"
 	"medclaims/payment"
 	"medclaims/pipeline"
 	"medclaims/policy"
@@ -123,56 +121,12 @@ func cmdPrice(ctx context.Context, args []string, std io3) error {
 		return err
 	}
 	defer closeFn()
-	br, err := claim.NewBatchReader(in)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	book := payment.NewBook(payment.NewPolicies(b), payment.BundleDirectory{Bundle: b}, cfg.Now) // MEDCLAIMS_NOW or the clock
-	sp, err := newSpool()
+	rep, err := offline.Price(ctx, b, cfg.Now, in, name, std.out, std.err) // MEDCLAIMS_NOW or the clock
 	if err != nil {
 		return err
 	}
-	defer sp.Close()
-	book.Spool = sp
-	w := bufio.NewWriterSize(std.out, 256<<10)
-	defer w.Flush()
-	var buf bytes.Buffer // each result is encoded once, for the output and the spool
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	n, bad := 0, 0
-	for ; ; n++ {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		it, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w (%d items priced before it)", name, err, n)
-		}
-		s, err := claim.DecodeSubmission(it.Bytes)
-		if err != nil {
-			bad++
-			fmt.Fprintf(std.err, "%s: %s: %v\n", name, it.Where, err)
-			continue
-		}
-		buf.Reset()
-		if err := enc.Encode(book.Process(&s, nil).Result); err != nil {
-			return err
-		}
-		if sp.Keep(buf.Bytes()); sp.err != nil {
-			return sp.err
-		}
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			return err
-		}
-		if err := w.Flush(); err != nil {
-			return err
-		}
-	}
-	if bad > 0 {
-		fmt.Fprintf(std.err, "%d of %d items were not JSON objects and were not priced\n", bad, n)
+	if rep.Skipped > 0 {
+		fmt.Fprintf(std.err, "%d of %d items were not JSON objects and were not priced\n", rep.Skipped, rep.Items)
 		return exitCode(1)
 	}
 	return nil
