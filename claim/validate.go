@@ -31,86 +31,95 @@ var (
 // out_of_range, total_mismatch). A check whose inputs are missing or malformed is skipped. today is the
 // processing date (see Today).
 func Check(c *Claim, today time.Time) []Reason {
-	var dates, negatives, amounts, huge []string
-	future := func(name string, t time.Time) {
-		if !t.IsZero() && t.After(today) {
-			dates = append(dates, fmt.Sprintf("%s %s is in the future (today is %s)", name, ymd(t), ymd(today)))
-		}
-	}
-	future("admitted", c.Admitted)
-	future("discharged", c.Discharged)
-	future("service_date", c.ServiceDate)
+	k := checker{c: c, today: today, sum: decimal.Zero, sumKnown: c.hasTotal}
+	k.future("admitted", c.Admitted)
+	k.future("discharged", c.Discharged)
+	k.future("service_date", c.ServiceDate)
 	if c.IsInpatient() && !c.Admitted.IsZero() && !c.Discharged.IsZero() && c.Discharged.Before(c.Admitted) {
-		dates = append(dates, fmt.Sprintf("discharged %s is before admitted %s", ymd(c.Discharged), ymd(c.Admitted)))
+		k.dates = append(k.dates, fmt.Sprintf("discharged %s is before admitted %s", ymd(c.Discharged), ymd(c.Admitted)))
 	}
-	sum := decimal.Zero
-	sumKnown := c.hasTotal
 	for i := range c.Lines {
-		l := &c.Lines[i]
-		name := lineName(l.LineNo)
-		if !l.ServiceDate.IsZero() && l.ServiceDate.After(today) {
-			future(name+" service_date", l.ServiceDate)
-		}
-		if !l.ServiceDate.IsZero() {
-			switch {
-			case c.IsInpatient() && !c.Admitted.IsZero() && l.ServiceDate.Before(c.Admitted):
-				dates = append(dates, fmt.Sprintf("%s service_date %s is before admission %s", name, ymd(l.ServiceDate), ymd(c.Admitted)))
-			case c.IsInpatient() && !c.Discharged.IsZero() && l.ServiceDate.After(c.Discharged):
-				dates = append(dates, fmt.Sprintf("%s service_date %s is after discharge %s", name, ymd(l.ServiceDate), ymd(c.Discharged)))
-			case c.CareType == Outpatient && !c.ServiceDate.IsZero() && !l.ServiceDate.Equal(c.ServiceDate):
-				dates = append(dates, fmt.Sprintf("%s service_date %s is not the visit date %s", name, ymd(l.ServiceDate), ymd(c.ServiceDate)))
-			}
-		}
-		negative := func(field string, v decimal.Decimal, ok bool) {
-			if ok && v.IsNegative() {
-				negatives = append(negatives, name+" "+field+" is "+v.String())
-			}
-		}
-		negative("quantity", l.Quantity, l.hasQty)
-		negative("unit_price", l.UnitPrice, l.hasPrice)
-		negative("amount", l.Amount, l.hasAmount)
-		bounded := true
-		above := func(field string, v decimal.Decimal, ok bool, bound decimal.Decimal) {
-			if ok && v.GreaterThan(bound) {
-				huge, bounded = append(huge, name+" "+field+" is above "+bound.String()), false
-			}
-		}
-		above("quantity", l.Quantity, l.hasQty, MaxQuantity)
-		above("unit_price", l.UnitPrice, l.hasPrice, MaxUnitPrice)
-		above("amount", l.Amount, l.hasAmount, MaxAmount)
-		if !bounded {
-			sumKnown = false
-		}
-		if bounded && l.hasQty && l.hasPrice && l.hasAmount {
-			if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
-				amounts = append(amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
-					name, Money{l.Amount}.String(), l.Quantity, Money{l.UnitPrice}.String(), Money{want}.String()))
-			}
-		}
-		if l.hasAmount {
-			sum = sum.Add(l.Amount)
-		} else {
-			sumKnown = false
-		}
+		k.line(&c.Lines[i])
 	}
 	if c.hasTotal && c.Total.IsNegative() {
-		negatives = append(negatives, fmt.Sprintf("total is %s", c.Total))
+		k.negatives = append(k.negatives, fmt.Sprintf("total is %s", c.Total))
 	}
 	if c.hasTotal && c.Total.GreaterThan(MaxAmount) {
-		huge, sumKnown = append(huge, "total is above "+MaxAmount.String()), false
+		k.huge, k.sumKnown = append(k.huge, "total is above "+MaxAmount.String()), false
 	}
+	return k.reasons()
+}
+
+// checker collects a claim's defects by reason code.
+type checker struct {
+	c                               *Claim
+	today                           time.Time
+	dates, negatives, amounts, huge []string
+	sum                             decimal.Decimal
+	sumKnown                        bool
+}
+
+func (k *checker) future(name string, t time.Time) {
+	if !t.IsZero() && t.After(k.today) {
+		k.dates = append(k.dates, fmt.Sprintf("%s %s is in the future (today is %s)", name, ymd(t), ymd(k.today)))
+	}
+}
+
+// line checks a line's dates against the stay or visit, its signs, bounds and arithmetic,
+// and adds its amount to the sum.
+func (k *checker) line(l *Line) {
+	c, name := k.c, lineName(l.LineNo)
+	if !l.ServiceDate.IsZero() {
+		k.future(name+" service_date", l.ServiceDate)
+		switch {
+		case c.IsInpatient() && !c.Admitted.IsZero() && l.ServiceDate.Before(c.Admitted):
+			k.dates = append(k.dates, fmt.Sprintf("%s service_date %s is before admission %s", name, ymd(l.ServiceDate), ymd(c.Admitted)))
+		case c.IsInpatient() && !c.Discharged.IsZero() && l.ServiceDate.After(c.Discharged):
+			k.dates = append(k.dates, fmt.Sprintf("%s service_date %s is after discharge %s", name, ymd(l.ServiceDate), ymd(c.Discharged)))
+		case c.CareType == Outpatient && !c.ServiceDate.IsZero() && !l.ServiceDate.Equal(c.ServiceDate):
+			k.dates = append(k.dates, fmt.Sprintf("%s service_date %s is not the visit date %s", name, ymd(l.ServiceDate), ymd(c.ServiceDate)))
+		}
+	}
+	bounded := true
+	for _, f := range []struct {
+		field string
+		v     decimal.Decimal
+		ok    bool
+		bound decimal.Decimal
+	}{{"quantity", l.Quantity, l.hasQty, MaxQuantity}, {"unit_price", l.UnitPrice, l.hasPrice, MaxUnitPrice}, {"amount", l.Amount, l.hasAmount, MaxAmount}} {
+		if f.ok && f.v.IsNegative() {
+			k.negatives = append(k.negatives, name+" "+f.field+" is "+f.v.String())
+		}
+		if f.ok && f.v.GreaterThan(f.bound) {
+			k.huge, bounded = append(k.huge, name+" "+f.field+" is above "+f.bound.String()), false
+		}
+	}
+	if bounded && l.hasQty && l.hasPrice && l.hasAmount {
+		if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
+			k.amounts = append(k.amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
+				name, Money{l.Amount}.String(), l.Quantity, Money{l.UnitPrice}.String(), Money{want}.String()))
+		}
+	}
+	if l.hasAmount && bounded {
+		k.sum = k.sum.Add(l.Amount)
+	} else {
+		k.sumKnown = false
+	}
+}
+
+func (k *checker) reasons() []Reason {
 	var out []Reason
 	add := func(code string, msgs []string) {
 		if len(msgs) > 0 {
 			out = append(out, Reason{code, strings.Join(msgs, "; ")})
 		}
 	}
-	add(ReasonBadDates, dates)
-	add(ReasonNegativeValue, negatives)
-	add(ReasonAmountMismatch, amounts)
-	add(ReasonOutOfRange, huge)
-	if sumKnown && len(c.Lines) > 0 && !sum.Equal(c.Total) {
-		out = append(out, Reason{ReasonTotalMismatch, fmt.Sprintf("total %s ≠ sum of line amounts %s", Money{c.Total}.String(), Money{sum}.String())})
+	add(ReasonBadDates, k.dates)
+	add(ReasonNegativeValue, k.negatives)
+	add(ReasonAmountMismatch, k.amounts)
+	add(ReasonOutOfRange, k.huge)
+	if k.sumKnown && len(k.c.Lines) > 0 && !k.sum.Equal(k.c.Total) {
+		out = append(out, Reason{ReasonTotalMismatch, fmt.Sprintf("total %s ≠ sum of line amounts %s", Money{k.c.Total}.String(), Money{k.sum}.String())})
 	}
 	return out
 }

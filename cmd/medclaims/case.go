@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -31,79 +32,16 @@ func cmdCase(ctx context.Context, args []string, std io3) error {
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") { // "case notify ID --note N": the id first, flags after
 		rest = append(slices.Clone(rest[1:]), rest[0])
 	}
-	fs := newFlags("case "+sub, std)
-	as := fs.String("as", os.Getenv("USER"), "who acts (recorded in the audit trail)")
-	var run func(casework.Service, fraud.Actor) error
-	switch sub {
-	case "list":
-		state, provider := fs.String("state", "", "only cases in this state"), fs.String("provider", "", "only this provider's cases")
-		if err := parseArgs(fs, rest, "case list [--state S] [--provider P]", 0, 0); err != nil {
-			return err
-		}
-		run = func(s casework.Service, _ fraud.Actor) error { return listCases(ctx, s, *state, *provider, std.out) }
-	case "show":
-		asJSON := fs.Bool("json", false, "the case as JSON")
-		if err := parseArgs(fs, rest, "case show ID [--json]", 1, 1); err != nil {
-			return err
-		}
-		run = func(s casework.Service, a fraud.Actor) error {
-			c, err := s.Get(ctx, a, fs.Arg(0))
-			if err != nil {
-				return err
-			}
-			return printCase(std.out, *c, *asJSON)
-		}
-	case "open":
-		provider, flags, note := fs.String("provider", "", "the provider (required)"), fs.String("flags", "", "flag ids, comma-separated (required)"),
-			fs.String("note", "", "why")
-		if err := parseArgs(fs, rest, "case open --provider P --flags F1,F2 [--note N]", 0, 0); err != nil {
-			return err
-		}
-		if *provider == "" || *flags == "" {
-			return badFlag(fs, "case open needs --provider and --flags")
-		}
-		run = func(s casework.Service, a fraud.Actor) error {
-			return printMoved(std.out, func() (fraud.Case, error) { return s.Open(ctx, a, *provider, strings.Split(*flags, ","), *note) })
-		}
-	case "notify":
-		note := fs.String("note", "", "the allegation sent")
-		if err := parseArgs(fs, rest, "case notify ID [--note N]", 1, 1); err != nil {
-			return err
-		}
-		run = func(s casework.Service, a fraud.Actor) error {
-			return printMoved(std.out, func() (fraud.Case, error) { return s.Notify(ctx, a, fs.Arg(0), *note) })
-		}
-	case "respond":
-		statement := fs.String("statement", "", "the hospital's statement (required)")
-		if err := parseArgs(fs, rest, "case respond ID --statement S", 1, 1); err != nil {
-			return err
-		}
-		run = func(s casework.Service, a fraud.Actor) error {
-			c, err := s.Get(ctx, a, fs.Arg(0))
-			if err != nil {
-				return err
-			}
-			a.Role, a.ProviderID = fraud.ActorHospital, c.ProviderID
-			return printMoved(std.out, func() (fraud.Case, error) { return s.Respond(ctx, a, fs.Arg(0), *statement) })
-		}
-	case "decide":
-		decision, note, findings := fs.String("decision", "", "confirm or dismiss (required)"), fs.String("note", "", "the reasons"),
-			fs.String("findings", "", "a JSON file (- for stdin) with the findings: [{type, claim_ids, practitioner_ids, fine, suspend_months}]")
-		if err := parseArgs(fs, rest, "case decide ID --decision confirm|dismiss [--note N] [--findings FILE]", 1, 1); err != nil {
-			return err
-		}
-		run = func(s casework.Service, a fraud.Actor) error {
-			dec := fraud.Decision{Decision: *decision, Note: *note}
-			if *findings != "" {
-				if err := readFindings(*findings, std.in, &dec); err != nil {
-					return err
-				}
-			}
-			return printMoved(std.out, func() (fraud.Case, error) { return s.Decide(ctx, a, fs.Arg(0), dec) })
-		}
-	default:
+	build, ok := caseSubs[sub]
+	if !ok {
 		fmt.Fprintln(std.err, "usage: medclaims "+caseUsage)
 		return usageError{fmt.Sprintf("unknown case subcommand %q", sub)}
+	}
+	fs := newFlags("case "+sub, std)
+	as := fs.String("as", os.Getenv("USER"), "who acts (recorded in the audit trail)")
+	run, err := build(ctx, fs, rest, std)
+	if err != nil {
+		return err
 	}
 	if *as == "" && sub != "list" && sub != "show" {
 		return badFlag(fs, "say who acts with --as NAME")
@@ -114,6 +52,93 @@ func cmdCase(ctx context.Context, args []string, std io3) error {
 	}
 	defer st.Close()
 	return run(casework.Service{Store: st, Now: cfg.Now}, fraud.Actor{Name: *as + " (command line)", Role: fraud.ActorInvestigator})
+}
+
+// caseRun carries out a parsed case subcommand; caseSub parses one.
+type (
+	caseRun func(casework.Service, fraud.Actor) error
+	caseSub func(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error)
+)
+
+var caseSubs = map[string]caseSub{"list": caseList, "show": caseShow, "open": caseOpen, "notify": caseNotify, "respond": caseRespond,
+	"decide": caseDecide}
+
+func caseList(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	state, provider := fs.String("state", "", "only cases in this state"), fs.String("provider", "", "only this provider's cases")
+	if err := parseArgs(fs, rest, "case list [--state S] [--provider P]", 0, 0); err != nil {
+		return nil, err
+	}
+	return func(s casework.Service, _ fraud.Actor) error { return listCases(ctx, s, *state, *provider, std.out) }, nil
+}
+
+func caseShow(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	asJSON := fs.Bool("json", false, "the case as JSON")
+	if err := parseArgs(fs, rest, "case show ID [--json]", 1, 1); err != nil {
+		return nil, err
+	}
+	return func(s casework.Service, a fraud.Actor) error {
+		c, err := s.Get(ctx, a, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		return printCase(std.out, *c, *asJSON)
+	}, nil
+}
+
+func caseOpen(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	provider, flags, note := fs.String("provider", "", "the provider (required)"), fs.String("flags", "", "flag ids, comma-separated (required)"),
+		fs.String("note", "", "why")
+	if err := parseArgs(fs, rest, "case open --provider P --flags F1,F2 [--note N]", 0, 0); err != nil {
+		return nil, err
+	}
+	if *provider == "" || *flags == "" {
+		return nil, badFlag(fs, "case open needs --provider and --flags")
+	}
+	return func(s casework.Service, a fraud.Actor) error {
+		return printMoved(std.out, func() (fraud.Case, error) { return s.Open(ctx, a, *provider, strings.Split(*flags, ","), *note) })
+	}, nil
+}
+
+func caseNotify(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	note := fs.String("note", "", "the allegation sent")
+	if err := parseArgs(fs, rest, "case notify ID [--note N]", 1, 1); err != nil {
+		return nil, err
+	}
+	return func(s casework.Service, a fraud.Actor) error {
+		return printMoved(std.out, func() (fraud.Case, error) { return s.Notify(ctx, a, fs.Arg(0), *note) })
+	}, nil
+}
+
+func caseRespond(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	statement := fs.String("statement", "", "the hospital's statement (required)")
+	if err := parseArgs(fs, rest, "case respond ID --statement S", 1, 1); err != nil {
+		return nil, err
+	}
+	return func(s casework.Service, a fraud.Actor) error {
+		c, err := s.Get(ctx, a, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		a.Role, a.ProviderID = fraud.ActorHospital, c.ProviderID
+		return printMoved(std.out, func() (fraud.Case, error) { return s.Respond(ctx, a, fs.Arg(0), *statement) })
+	}, nil
+}
+
+func caseDecide(ctx context.Context, fs *flag.FlagSet, rest []string, std io3) (caseRun, error) {
+	decision, note, findings := fs.String("decision", "", "confirm or dismiss (required)"), fs.String("note", "", "the reasons"),
+		fs.String("findings", "", "a JSON file (- for stdin) with the findings: [{type, claim_ids, practitioner_ids, fine, suspend_months}]")
+	if err := parseArgs(fs, rest, "case decide ID --decision confirm|dismiss [--note N] [--findings FILE]", 1, 1); err != nil {
+		return nil, err
+	}
+	return func(s casework.Service, a fraud.Actor) error {
+		dec := fraud.Decision{Decision: *decision, Note: *note}
+		if *findings != "" {
+			if err := readFindings(*findings, std.in, &dec); err != nil {
+				return err
+			}
+		}
+		return printMoved(std.out, func() (fraud.Case, error) { return s.Decide(ctx, a, fs.Arg(0), dec) })
+	}, nil
 }
 
 func readFindings(path string, stdin io.Reader, dec *fraud.Decision) error {
