@@ -118,96 +118,32 @@ type condJSON struct {
 
 // Load builds a grouper from a scheme data directory.
 func Load(fsys fs.FS) (*Grouper, error) {
-	raw, err := fs.ReadFile(fsys, "rules.json")
+	rf, err := readRules(fsys)
 	if err != nil {
 		return nil, err
-	}
-	var rf rulesFile
-	if err := json.Unmarshal(raw, &rf); err != nil {
-		return nil, fmt.Errorf("rules.json: %w", err)
-	}
-	if rf.Format != ruleFormat {
-		return nil, fmt.Errorf("rules.json: format %q, want %q", rf.Format, ruleFormat)
 	}
 	g := &Grouper{Scheme: rf.Scheme, ids: map[string]int32{}, tables: map[string]int32{}}
+	t, err := readTables(fsys)
+	if err != nil {
+		return nil, err
+	}
 	// Tables first: they intern most codes.
-	or, err := readPairs(fsys, "or_procedures.csv")
-	if err != nil {
-		return nil, err
-	}
-	orCodes := make([]string, len(or))
-	for i, p := range or {
-		orCodes[i] = p[0]
-	}
-	cc, err := readPairs(fsys, "cc.csv")
-	if err != nil {
-		return nil, err
-	}
-	mcc, err := readPairs(fsys, "mcc.csv")
-	if err != nil {
-		return nil, err
-	}
-	cce, err := readPairs(fsys, "cce.csv")
-	if err != nil {
-		return nil, err
-	}
-	for _, set := range [][][2]string{cc, mcc, cce} {
+	for _, set := range [][][2]string{t.cc, t.mcc, t.cce, t.or} {
 		for _, p := range set {
 			g.intern(p[0])
 		}
 	}
-	for _, c := range orCodes {
-		g.intern(c)
-	}
-	mdcIndex := map[string]int{}
-	for _, m := range rf.MDCs {
-		mdcIndex[m.MDC] = len(g.mdcs)
-		cm := mdc{name: m.MDC}
-		if cm.entry, err = g.compile(m.Entry); err != nil {
-			return nil, fmt.Errorf("rules.json: %s entry: %w", m.MDC, err)
-		}
-		for _, it := range m.Sequence {
-			item := seqItem{qy: it.Type == "qy", enabled: it.Enabled, adrg: it.ADRG, code: it.DRG}
-			switch it.Type {
-			case "qy", "adrg":
-			default:
-				return nil, fmt.Errorf("rules.json: %s: unknown sequence item type %q", m.MDC, it.Type)
-			}
-			if item.cond, err = g.compile(it.Condition); err != nil {
-				return nil, fmt.Errorf("rules.json: %s %s: %w", m.MDC, it.ADRG, err)
-			}
-			for _, s := range it.Splits {
-				k, ok := map[string]splitKind{"mcc": splitMCC, "cc_or_mcc": splitCCorMCC, "always": splitAlways}[s.Kind]
-				if !ok {
-					return nil, fmt.Errorf("rules.json: %s %s: unknown split kind %q", m.MDC, it.ADRG, s.Kind)
-				}
-				item.splits = append(item.splits, split{drg: s.DRG, kind: k})
-			}
-			if it.Fallback != "" {
-				item.fallback = it.Fallback
-			}
-			cm.seq = append(cm.seq, item)
-		}
-		g.mdcs = append(g.mdcs, cm)
-	}
-	// Evaluate in mdc_order (SPEC.md §3), which is not the file order necessarily.
-	if len(rf.MDCOrder) > 0 {
-		ordered := make([]mdc, 0, len(rf.MDCOrder))
-		for _, name := range rf.MDCOrder {
-			i, ok := mdcIndex[name]
-			if !ok {
-				return nil, fmt.Errorf("rules.json: mdc_order names %s, which has no rules", name)
-			}
-			ordered = append(ordered, g.mdcs[i])
-		}
-		g.mdcs = ordered
+	if err := g.compileMDCs(rf); err != nil {
+		return nil, err
 	}
 	g.noMDC = rf.NoMDCResult
 	// CC / MCC / CCE tables indexed by code id, after every code is interned.
 	g.n = int32(len(g.ids))
-	g.ccTable = g.tableIndex(cc)
-	g.mccTable = g.tableIndex(mcc)
-	g.cceTable = g.tableIndex(cce)
+	g.ccTable, g.mccTable, g.cceTable = g.tableIndex(t.cc), g.tableIndex(t.mcc), g.tableIndex(t.cce)
+	orCodes := make([]string, len(t.or))
+	for i, p := range t.or {
+		orCodes[i] = p[0]
+	}
 	g.or = g.bitset(orCodes)
 	for i := range g.mdcs {
 		g.finish(&g.mdcs[i].entry)
@@ -215,21 +151,114 @@ func Load(fsys fs.FS) (*Grouper, error) {
 			g.finish(&g.mdcs[i].seq[j].cond)
 		}
 	}
+	return g, g.readNames(fsys, t.or)
+}
+
+func readRules(fsys fs.FS) (rulesFile, error) {
+	var rf rulesFile
+	raw, err := fs.ReadFile(fsys, "rules.json")
+	if err != nil {
+		return rf, err
+	}
+	if err := json.Unmarshal(raw, &rf); err != nil {
+		return rf, fmt.Errorf("rules.json: %w", err)
+	}
+	if rf.Format != ruleFormat {
+		return rf, fmt.Errorf("rules.json: format %q, want %q", rf.Format, ruleFormat)
+	}
+	return rf, nil
+}
+
+// codeTables are the OR procedure, CC, MCC and CC-exclusion tables of a data set.
+type codeTables struct{ or, cc, mcc, cce [][2]string }
+
+func readTables(fsys fs.FS) (codeTables, error) {
+	var t codeTables
+	for _, f := range []struct {
+		name string
+		to   *[][2]string
+	}{{"or_procedures.csv", &t.or}, {"cc.csv", &t.cc}, {"mcc.csv", &t.mcc}, {"cce.csv", &t.cce}} {
+		pairs, err := readPairs(fsys, f.name)
+		if err != nil {
+			return t, err
+		}
+		*f.to = pairs
+	}
+	return t, nil
+}
+
+// compileMDCs compiles every MDC's entry and sequence, in mdc_order (SPEC.md §3), which is
+// not necessarily the file's order.
+func (g *Grouper) compileMDCs(rf rulesFile) error {
+	mdcIndex := map[string]int{}
+	for _, m := range rf.MDCs {
+		mdcIndex[m.MDC] = len(g.mdcs)
+		cm := mdc{name: m.MDC}
+		var err error
+		if cm.entry, err = g.compile(m.Entry); err != nil {
+			return fmt.Errorf("rules.json: %s entry: %w", m.MDC, err)
+		}
+		for _, it := range m.Sequence {
+			item, err := g.compileItem(m.MDC, it)
+			if err != nil {
+				return err
+			}
+			cm.seq = append(cm.seq, item)
+		}
+		g.mdcs = append(g.mdcs, cm)
+	}
+	if len(rf.MDCOrder) == 0 {
+		return nil
+	}
+	ordered := make([]mdc, 0, len(rf.MDCOrder))
+	for _, name := range rf.MDCOrder {
+		i, ok := mdcIndex[name]
+		if !ok {
+			return fmt.Errorf("rules.json: mdc_order names %s, which has no rules", name)
+		}
+		ordered = append(ordered, g.mdcs[i])
+	}
+	g.mdcs = ordered
+	return nil
+}
+
+func (g *Grouper) compileItem(mdcName string, it seqJSON) (seqItem, error) {
+	item := seqItem{qy: it.Type == "qy", enabled: it.Enabled, adrg: it.ADRG, code: it.DRG, fallback: it.Fallback}
+	if it.Type != "qy" && it.Type != "adrg" {
+		return item, fmt.Errorf("rules.json: %s: unknown sequence item type %q", mdcName, it.Type)
+	}
+	var err error
+	if item.cond, err = g.compile(it.Condition); err != nil {
+		return item, fmt.Errorf("rules.json: %s %s: %w", mdcName, it.ADRG, err)
+	}
+	for _, s := range it.Splits {
+		k, ok := map[string]splitKind{"mcc": splitMCC, "cc_or_mcc": splitCCorMCC, "always": splitAlways}[s.Kind]
+		if !ok {
+			return item, fmt.Errorf("rules.json: %s %s: unknown split kind %q", mdcName, it.ADRG, s.Kind)
+		}
+		item.splits = append(item.splits, split{drg: s.DRG, kind: k})
+	}
+	return item, nil
+}
+
+// readNames reads the code and DRG names (the OR table names procedures it alone knows).
+func (g *Grouper) readNames(fsys fs.FS, or [][2]string) error {
+	var err error
 	if g.diagNames, err = readNames(fsys, "diagnoses.csv"); err != nil {
-		return nil, err
+		return err
 	}
 	if g.procNames, err = readNames(fsys, "procedures.csv"); err != nil {
-		return nil, err
+		return err
 	}
 	if g.drgNames, err = readNames(fsys, "drg.csv"); err != nil {
-		return nil, err
+		return err
 	}
 	for _, p := range or {
 		if _, ok := g.procNames[p[0]]; !ok {
 			g.procNames[p[0]] = p[1]
 		}
 	}
-	return g, nil
+	return nil
 }
 
 func (g *Grouper) intern(code string) int32 {
@@ -303,57 +332,71 @@ func (g *Grouper) compile(c condJSON) (cond, error) {
 	case kBirthWeightIn:
 		out.minG, out.maxG = c.MinG, c.MaxGExclusive
 	case kTraumaRegions:
-		out.n, err = need(c.MinRegions, "min_regions")
-		out.regionOf = map[int32]int{}
-		regions := map[string]int{}
-		for code, region := range c.RegionOf {
-			r, ok := regions[region]
-			if !ok {
-				r = len(regions)
-				regions[region] = r
-				out.regionNames = append(out.regionNames, region)
-			}
-			out.regionOf[g.intern(code)] = r
-		}
-		if len(regions) > 64 {
-			return cond{}, errors.New("trauma_regions_at_least: more than 64 regions")
+		if out.n, err = need(c.MinRegions, "min_regions"); err == nil {
+			err = g.compileRegions(c, &out)
 		}
 	case kProcTagCombo:
-		if len(c.Tags) != len(c.Codes) {
-			return cond{}, errors.New("proc_tag_combo: codes and tags differ in length")
-		}
-		tagIndex := map[string]int{}
-		for _, t := range c.Tags {
-			if _, ok := tagIndex[t]; !ok {
-				tagIndex[t] = len(tagIndex)
-				out.tagNames = append(out.tagNames, t)
-			}
-		}
-		if len(tagIndex) > 64 {
-			return cond{}, errors.New("proc_tag_combo: more than 64 tags")
-		}
-		out.tagOf = map[int32]uint64{}
-		for i, code := range c.Codes {
-			id := g.intern(code)
-			if _, seen := out.tagOf[id]; !seen { // the smallest index wins
-				out.tagOf[id] = 1 << tagIndex[c.Tags[i]]
-			}
-		}
-		for _, combo := range c.AnyOf {
-			var mask uint64
-			for _, t := range combo {
-				i, ok := tagIndex[t]
-				if !ok {
-					// A tag no code carries can never be present: the combination never holds.
-					mask = ^uint64(0)
-					break
-				}
-				mask |= 1 << i
-			}
-			out.anyOf = append(out.anyOf, mask)
-		}
+		err = g.compileTags(c, &out)
 	}
 	return out, err
+}
+
+// compileRegions numbers the body regions of a trauma condition.
+func (g *Grouper) compileRegions(c condJSON, out *cond) error {
+	out.regionOf = map[int32]int{}
+	regions := map[string]int{}
+	for code, region := range c.RegionOf {
+		r, ok := regions[region]
+		if !ok {
+			r = len(regions)
+			regions[region] = r
+			out.regionNames = append(out.regionNames, region)
+		}
+		out.regionOf[g.intern(code)] = r
+	}
+	if len(regions) > 64 {
+		return errors.New("trauma_regions_at_least: more than 64 regions")
+	}
+	return nil
+}
+
+// compileTags turns a procedure tag combination into per-code tag bits and the masks of
+// the combinations that qualify.
+func (g *Grouper) compileTags(c condJSON, out *cond) error {
+	if len(c.Tags) != len(c.Codes) {
+		return errors.New("proc_tag_combo: codes and tags differ in length")
+	}
+	tagIndex := map[string]int{}
+	for _, t := range c.Tags {
+		if _, ok := tagIndex[t]; !ok {
+			tagIndex[t] = len(tagIndex)
+			out.tagNames = append(out.tagNames, t)
+		}
+	}
+	if len(tagIndex) > 64 {
+		return errors.New("proc_tag_combo: more than 64 tags")
+	}
+	out.tagOf = map[int32]uint64{}
+	for i, code := range c.Codes {
+		id := g.intern(code)
+		if _, seen := out.tagOf[id]; !seen { // the smallest index wins
+			out.tagOf[id] = 1 << tagIndex[c.Tags[i]]
+		}
+	}
+	for _, combo := range c.AnyOf {
+		var mask uint64
+		for _, t := range combo {
+			i, ok := tagIndex[t]
+			if !ok {
+				// A tag no code carries can never be present: the combination never holds.
+				mask = ^uint64(0)
+				break
+			}
+			mask |= 1 << i
+		}
+		out.anyOf = append(out.anyOf, mask)
+	}
+	return nil
 }
 
 // finish builds the bitsets of a compiled condition tree.
