@@ -55,6 +55,10 @@ func (s Service) Score(ctx context.Context, versions payment.Policies) error {
 func scoreAll(ctx context.Context, tx *store.Scoring, versions payment.Policies, all []string, providers map[string]*policy.Provider,
 	facts map[string][]*fraud.Fact, now time.Time) error {
 	groups := fraud.PeerGroups(providers, facts)
+	standings, err := tx.Standings(ctx, all)
+	if err != nil {
+		return err
+	}
 	var flags []fraud.Flag
 	var suspended []suspension
 	for _, id := range all {
@@ -64,9 +68,9 @@ func scoreAll(ctx context.Context, tx *store.Scoring, versions payment.Policies,
 		for i, h := range res.Hits {
 			rules[i] = h.Rule
 		}
-		newly, err := tx.SaveScore(ctx, store.ProviderScore{ProviderID: id, Score: res.Score.String(), Rules: rules,
-			FlaggedShare: res.FlaggedShare.String(), UpdatedAt: now}, res.Score.GreaterThanOrEqual(params.HoldScore))
-		if err != nil {
+		st, newly := fraud.NextStanding(standings[id], res.Score, params.HoldScore, now)
+		if err := tx.SaveScore(ctx, store.ProviderScore{ProviderID: id, Score: res.Score.String(), Rules: rules,
+			FlaggedShare: res.FlaggedShare.String(), PaymentSuspended: st.Suspended, SuspendedAt: st.SuspendedAt, UpdatedAt: now}); err != nil {
 			return err
 		}
 		if newly {

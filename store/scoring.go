@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"medclaims/fraud"
 	"medclaims/policy"
@@ -60,27 +62,54 @@ type ProviderScore struct {
 	UpdatedAt        time.Time
 }
 
-// SaveScore records a provider's score; a score at holdScore suspends its payment, and a
-// suspension stands until a decision lifts it (never by a lower score). After a dismissal
-// only a score above the dismissed one suspends again. It reports whether this call
-// suspended the provider.
-func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore, suspend bool) (suspended bool, err error) {
-	const now = `provider_fraud.payment_suspended OR (EXCLUDED.payment_suspended AND
-		(provider_fraud.cleared_score IS NULL OR EXCLUDED.score > provider_fraud.cleared_score))`
-	err = s.tx.tx.QueryRowContext(ctx, `
-		WITH before AS (SELECT payment_suspended FROM provider_fraud WHERE provider_id = $1)
-		INSERT INTO provider_fraud (provider_id, score, rules, flagged_share, payment_suspended, suspended_at, updated_at)
-		VALUES ($1, $2::numeric, $3, $4::numeric, $5, CASE WHEN $5 THEN $6::timestamptz END, $6)
-		ON CONFLICT (provider_id) DO UPDATE SET score = EXCLUDED.score, rules = EXCLUDED.rules, flagged_share = EXCLUDED.flagged_share,
-			payment_suspended = `+now+`,
-			suspended_at = CASE WHEN `+now+` THEN COALESCE(provider_fraud.suspended_at, EXCLUDED.updated_at) END,
-			updated_at = EXCLUDED.updated_at
-		RETURNING payment_suspended AND NOT COALESCE((SELECT payment_suspended FROM before), false)`,
-		p.ProviderID, p.Score, pq.Array(p.Rules), p.FlaggedShare, suspend, p.UpdatedAt).Scan(&suspended)
+// Standings reads the providers' payment suspensions, locked until the transaction ends
+// (a decision lifting one waits); a provider never scored has none.
+func (s *Scoring) Standings(ctx context.Context, ids []string) (map[string]fraud.Standing, error) {
+	rows, err := s.tx.tx.QueryContext(ctx, `SELECT provider_id, payment_suspended, suspended_at, cleared_score::text FROM provider_fraud
+		WHERE provider_id = ANY($1) ORDER BY provider_id FOR UPDATE`, pq.Array(ids))
 	if err != nil {
-		return false, fmt.Errorf("save score of %s: %w", p.ProviderID, err)
+		return nil, fmt.Errorf("read payment suspensions: %w", err)
 	}
-	return suspended, nil
+	defer rows.Close()
+	out := map[string]fraud.Standing{}
+	for rows.Next() {
+		var id string
+		var st fraud.Standing
+		var at sql.NullTime
+		var cleared sql.NullString
+		if err := rows.Scan(&id, &st.Suspended, &at, &cleared); err != nil {
+			return nil, err
+		}
+		if at.Valid {
+			t := at.Time.UTC()
+			st.SuspendedAt = &t
+		}
+		if cleared.Valid {
+			c := decimal.RequireFromString(cleared.String)
+			st.ClearedScore = &c
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}
+
+// SaveScore records a provider's score and its payment suspension as decided
+// (fraud.NextStanding).
+func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore) error {
+	var at any
+	if p.SuspendedAt != nil {
+		at = p.SuspendedAt.UTC()
+	}
+	_, err := s.tx.tx.ExecContext(ctx, `
+		INSERT INTO provider_fraud (provider_id, score, rules, flagged_share, payment_suspended, suspended_at, updated_at)
+		VALUES ($1, $2::numeric, $3, $4::numeric, $5, $6, $7)
+		ON CONFLICT (provider_id) DO UPDATE SET score = EXCLUDED.score, rules = EXCLUDED.rules, flagged_share = EXCLUDED.flagged_share,
+			payment_suspended = EXCLUDED.payment_suspended, suspended_at = EXCLUDED.suspended_at, updated_at = EXCLUDED.updated_at`,
+		p.ProviderID, p.Score, pq.Array(p.Rules), p.FlaggedShare, p.PaymentSuspended, at, p.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("save score of %s: %w", p.ProviderID, err)
+	}
+	return nil
 }
 
 // OpenFlags reads a provider's open flags (claim and provider flags), locked until the
