@@ -53,7 +53,7 @@ func (s Service) Open(ctx context.Context, a fraud.Actor, providerID string, fla
 	if err != nil {
 		return fraud.Case{}, err
 	}
-	return c, s.Store.SaveCase(ctx, store.CaseChange{Case: c, Now: now})
+	return c, s.Store.SaveCase(ctx, store.NewCaseChange(c, "", nil, now))
 }
 
 // Notify sends the allegation; the deadline is now plus the policy's response_days.
@@ -108,7 +108,7 @@ func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fra
 	if err != nil {
 		return fraud.Case{}, err
 	}
-	return next, s.Store.SaveCase(ctx, store.CaseChange{Case: next, FromState: c.State, Outcome: outcome, Now: now})
+	return next, s.Store.SaveCase(ctx, store.NewCaseChange(next, c.State, outcome, now))
 }
 
 // responseDays is the response_days of the policy version in force today (FRAUD.md §4).

@@ -107,6 +107,9 @@ type Outcome struct {
 	Recovered   []string // paid or payable claims whose fund share is taken back
 	Designation *Designation
 	Sanctions   []Sanction
+	// LiftSuspension: a dismissal lifts the provider's payment suspension, once no other
+	// case of the provider is undecided, and remembers the score it dismissed.
+	LiftSuspension bool
 }
 
 // BarYears is how long a confirmed fabricated service bars the provider.
@@ -131,6 +134,7 @@ func (c Case) Decide(a Actor, at time.Time, dec Decision, claims map[string]Clai
 		if len(dec.Findings) > 0 {
 			return Outcome{}, fmt.Errorf("decide case %s: %w: a dismissal has no findings", c.CaseID, ErrInvalid)
 		}
+		out.LiftSuspension = true
 	case DecisionConfirm:
 		if out, err = c.confirm(at, dec.Findings, claims); err != nil {
 			return Outcome{}, err

@@ -11,9 +11,12 @@ import (
 
 // Flag levels, severities and statuses (CONTRACT.md fraud.flags).
 const (
-	LevelClaim    = "claim"
-	LevelProvider = "provider"
-	StatusOpen    = "open"
+	LevelClaim      = "claim"
+	LevelProvider   = "provider"
+	StatusOpen      = "open"
+	StatusInCase    = "in_case"
+	StatusConfirmed = "confirmed"
+	StatusDismissed = "dismissed"
 )
 
 // Flag is a finding an investigator reviews: one per (claim, rule) for claim rules, one per

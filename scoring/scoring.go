@@ -102,7 +102,7 @@ func openSuspensionCases(ctx context.Context, tx *store.Scoring, suspended []sus
 		if err != nil {
 			return err
 		}
-		if err := tx.SaveCase(ctx, store.CaseChange{Case: c, Now: now}); err != nil {
+		if err := tx.SaveCase(ctx, store.NewCaseChange(c, "", nil, now)); err != nil {
 			return err
 		}
 	}

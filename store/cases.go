@@ -25,12 +25,20 @@ var ErrCaseMoved = errors.New("the case was changed meanwhile")
 var ErrFlagTaken = errors.New("a flag belongs to another case")
 
 // CaseChange is one transition of a case, written in one transaction with its audit event,
-// its effects and the events to publish.
+// its effects and the events to publish, all as package fraud decided them.
 type CaseChange struct {
-	Case      fraud.Case     // the case after the move; its last event is appended
-	FromState string         // the state it was read in ("" for a new case)
-	Outcome   *fraud.Outcome // a decision's effects
-	Now       time.Time
+	Case       fraud.Case     // the case after the move; its last event is appended
+	FromState  string         // the state it was read in ("" for a new case)
+	Outcome    *fraud.Outcome // a decision's effects
+	FlagStatus string         // what the move makes of the case's flags (Case.FlagStatus), "" nothing
+	Publish    []fraud.Message
+	Now        time.Time
+}
+
+// NewCaseChange is the change of a case's last move, with what fraud says it does to the
+// flags and publishes.
+func NewCaseChange(c fraud.Case, from string, o *fraud.Outcome, now time.Time) CaseChange {
+	return CaseChange{Case: c, FromState: from, Outcome: o, FlagStatus: c.FlagStatus(), Publish: c.Messages(o), Now: now}
 }
 
 // SaveCase writes a transition. A case moved by someone else meanwhile is ErrCaseMoved.
@@ -62,7 +70,7 @@ func saveCase(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 			return err
 		}
 	}
-	return queueCaseEvent(ctx, tx, ch)
+	return queue(ctx, tx, ch.Publish)
 }
 
 func saveCaseRow(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
@@ -101,25 +109,23 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// setFlagStatus marks the case's flags in_case on opening (each must still be open: the
-// check is the update itself, so two racing openings cannot both take a flag), confirmed or
-// dismissed on the decision; a changed flag is published again (the flags outbox).
+// setFlagStatus gives the case's flags the status the move decided: a new case takes them
+// (each must still be open: the check is the update itself, so two racing openings cannot
+// both take a flag), a decision releases them from the case. A changed flag is published
+// again (the flags outbox).
 func setFlagStatus(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
-	flags := pq.Array(ch.Case.FlagIDs)
-	switch ch.Case.State {
-	case fraud.CaseOpen:
-		if err := takeFlags(ctx, tx, ch); err != nil {
-			return err
-		}
-	case fraud.CaseDecided:
-		status := map[string]string{fraud.DecisionConfirm: "confirmed", fraud.DecisionDismiss: "dismissed"}[ch.Case.Decision]
-		if _, err := tx.ExecContext(ctx, `UPDATE case_flags SET undecided = false WHERE case_id = $1`, ch.Case.CaseID); err != nil {
-			return fmt.Errorf("release flags of case %s: %w", ch.Case.CaseID, err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $2, updated_at = $3, published = false WHERE flag_id = ANY($1)`,
-			flags, status, ch.Now.UTC()); err != nil {
-			return fmt.Errorf("mark flags %s: %w", status, err)
-		}
+	switch {
+	case ch.FlagStatus == "":
+		return nil
+	case ch.FromState == "":
+		return takeFlags(ctx, tx, ch)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE case_flags SET undecided = false WHERE case_id = $1`, ch.Case.CaseID); err != nil {
+		return fmt.Errorf("release flags of case %s: %w", ch.Case.CaseID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $2, updated_at = $3, published = false WHERE flag_id = ANY($1)`,
+		pq.Array(ch.Case.FlagIDs), ch.FlagStatus, ch.Now.UTC()); err != nil {
+		return fmt.Errorf("mark flags %s: %w", ch.FlagStatus, err)
 	}
 	return nil
 }
@@ -128,8 +134,8 @@ func setFlagStatus(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 // another undecided case (the database's unique index says so too).
 func takeFlags(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 	c := ch.Case
-	res, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = 'in_case', updated_at = $2, published = false
-		WHERE flag_id = ANY($1) AND status = 'open'`, pq.Array(c.FlagIDs), ch.Now.UTC())
+	res, err := tx.ExecContext(ctx, `UPDATE fraud_flags SET status = $3, updated_at = $2, published = false
+		WHERE flag_id = ANY($1) AND status = 'open'`, pq.Array(c.FlagIDs), ch.Now.UTC(), ch.FlagStatus)
 	if err != nil {
 		return fmt.Errorf("mark flags in_case: %w", err)
 	}
@@ -173,7 +179,7 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 			return err
 		}
 	}
-	if c.Decision == fraud.DecisionDismiss {
+	if o.LiftSuspension { // only while no other case of the provider is undecided
 		if _, err := tx.ExecContext(ctx, `UPDATE provider_fraud SET payment_suspended = false, suspended_at = NULL, cleared_score = score, updated_at = $2
 			WHERE provider_id = $1 AND NOT EXISTS (SELECT 1 FROM fraud_cases WHERE provider_id = $1 AND state <> 'decided')`,
 			c.ProviderID, ch.Now.UTC()); err != nil {
@@ -183,40 +189,23 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 	return nil
 }
 
-// designate changes the provider's designation and queues the providers.status event.
+// designate changes the provider's designation.
 func designate(ctx context.Context, tx *sqlx.Tx, c fraud.Case, d fraud.Designation, now time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE providers SET status = $2, banned_until = $3, updated_at = $4 WHERE provider_id = $1`,
 		c.ProviderID, d.Status, d.Until.UTC().Format("2006-01-02"), now.UTC()); err != nil {
 		return fmt.Errorf("designation of %s: %w", c.ProviderID, err)
 	}
-	ev := c.Events[len(c.Events)-1]
-	doc, _ := json.Marshal(map[string]any{"provider_id": c.ProviderID, "status": d.Status, "banned_until": d.Until.UTC().Format("2006-01-02"),
-		"reason": d.Reason, "case_id": c.CaseID, "decided_by": ev.By, "decided_at": ev.At.UTC()})
-	_, err := tx.ExecContext(ctx, `INSERT INTO event_outbox (topic, key, value) VALUES ('providers.status', $1, $2)`, c.ProviderID, doc)
-	return err
+	return nil
 }
 
-// queueCaseEvent queues the fraud.cases event of the transition.
-func queueCaseEvent(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
-	c := ch.Case
-	ev := c.Events[len(c.Events)-1]
-	doc := map[string]any{"case_id": c.CaseID, "provider_id": c.ProviderID, "event": ev.Event, "state": c.State, "flag_ids": c.FlagIDs,
-		"by": ev.By, "role": ev.Role, "at": ev.At.UTC(), "note": ev.Note}
-	if c.Deadline != nil {
-		doc["deadline"] = c.Deadline.UTC()
-	}
-	if c.State == fraud.CaseDecided {
-		doc["decision"], doc["findings"] = c.Decision, orEmpty(c.Findings)
-		if o := ch.Outcome; o != nil {
-			doc["released_claims"], doc["denied_claims"] = orEmpty(o.Released), orEmpty(o.Denied)
+// queue writes messages to the outbox, to be published after the commit.
+func queue(ctx context.Context, tx *sqlx.Tx, msgs []fraud.Message) error {
+	for _, m := range msgs {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO event_outbox (topic, key, value) VALUES ($1, $2, $3)`, m.Kind, m.Key, m.Value); err != nil {
+			return fmt.Errorf("queue a %s event: %w", m.Kind, err)
 		}
 	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO event_outbox (topic, key, value) VALUES ('fraud.cases', $1, $2)`, c.ProviderID, b)
-	return err
+	return nil
 }
 
 const caseCols = `case_id, provider_id, state, flag_ids, claim_ids, opened_at, deadline, statement, decision, findings`

@@ -31,18 +31,18 @@ func TestCaseAuditIsAppendOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveCase(ctx, store.CaseChange{Case: c, Now: at}); err != nil {
+	if err := st.SaveCase(ctx, store.NewCaseChange(c, "", nil, at)); err != nil {
 		t.Fatal(err)
 	}
 	n, err := c.Notify(inv, at.Add(time.Hour), 15, "sent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveCase(ctx, store.CaseChange{Case: n, FromState: fraud.CaseOpen, Now: at}); err != nil {
+	if err := st.SaveCase(ctx, store.NewCaseChange(n, fraud.CaseOpen, nil, at)); err != nil {
 		t.Fatal(err)
 	}
 	// Saving a move from a state the case has left is refused.
-	if err := st.SaveCase(ctx, store.CaseChange{Case: n, FromState: fraud.CaseOpen, Now: at}); !errors.Is(err, store.ErrCaseMoved) {
+	if err := st.SaveCase(ctx, store.NewCaseChange(n, fraud.CaseOpen, nil, at)); !errors.Is(err, store.ErrCaseMoved) {
 		t.Errorf("a stale move: %v", err)
 	}
 	got, err := st.Case(ctx, "K1")
