@@ -264,6 +264,16 @@ const (
 	NotDesignated = "not_designated"
 )
 
+// StandingOn is the designation status to show on date (POLICY.md §8, §9.7): a terminated
+// provider whose bar has run its course is an applicant (it may re-apply; it is never
+// designated again by itself).
+func (p *Provider) StandingOn(date time.Time) string {
+	if p.Status == Terminated && !p.BannedUntil.IsZero() && !date.Before(p.BannedUntil) {
+		return Applicant
+	}
+	return p.Status
+}
+
 // StatusOn tells whether the provider may be paid for care on date: Allowed, Banned or
 // NotDesignated.
 func (p *Provider) StatusOn(date time.Time) string {

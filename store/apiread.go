@@ -117,9 +117,7 @@ func (s *Store) ProviderStanding(ctx context.Context, id string, now time.Time) 
 	if banned.Valid {
 		d := banned.Time.Format("2006-01-02")
 		p.BannedUntil = &d
-		if p.Status == policy.Terminated && !claim.Today(now).Before(banned.Time) {
-			p.Status = policy.Applicant
-		}
+		p.Status = (&policy.Provider{Status: p.Status, BannedUntil: banned.Time}).StandingOn(claim.Today(now))
 	}
 	if p.SuspendedAt != nil {
 		t := p.SuspendedAt.UTC()
