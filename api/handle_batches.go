@@ -252,7 +252,7 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	v, err := s.cfg.Store.Batch(r.Context(), provider, id)
+	v, err := s.cfg.Store.BatchView(r.Context(), provider, id)
 	if errors.Is(err, store.ErrNoBatch) {
 		writeError(w, errorf(codeNotFound, "no batch %s", id))
 		return

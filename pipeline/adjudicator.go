@@ -16,8 +16,8 @@ import (
 	"medclaims/store"
 )
 
-// Config configures the adjudication consumer.
-type Config struct {
+// AdjudicatorConfig configures the adjudication consumer.
+type AdjudicatorConfig struct {
 	Brokers    []string
 	Topics     Topics
 	GroupID    string        // default "medclaims-adjudicator"
@@ -35,7 +35,7 @@ type Config struct {
 }
 
 // Validate fills defaults and checks the configuration.
-func (c *Config) Validate() error {
+func (c *AdjudicatorConfig) Validate() error {
 	if len(c.Brokers) == 0 {
 		return errors.New("pipeline: no Kafka brokers configured")
 	}
@@ -55,7 +55,7 @@ func (c *Config) Validate() error {
 // Consumer on claims.submitted: it decodes a batch, prices it against the database state
 // in one transaction, and hands the results to publish on claims.adjudicated.
 type Adjudicator struct {
-	cfg      Config
+	cfg      AdjudicatorConfig
 	st       *store.Store
 	log      *slog.Logger
 	metrics  *Metrics
@@ -65,7 +65,7 @@ type Adjudicator struct {
 }
 
 // NewAdjudicator builds the consumer; metrics may be nil.
-func NewAdjudicator(cfg Config, st *store.Store, log *slog.Logger, m *Metrics) (*Adjudicator, error) {
+func NewAdjudicator(cfg AdjudicatorConfig, st *store.Store, log *slog.Logger, m *Metrics) (*Adjudicator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

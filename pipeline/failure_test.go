@@ -28,9 +28,9 @@ func visit(id string, amount int) []byte {
 }
 
 // run starts an adjudicator with the test defaults changed by mod.
-func (e *env) run(m *Metrics, mod func(*Config)) (stop func() error, ended <-chan error) {
+func (e *env) run(m *Metrics, mod func(*AdjudicatorConfig)) (stop func() error, ended <-chan error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := Config{Brokers: e.broker.Addrs, Topics: e.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond, Now: testNow}
+	cfg := AdjudicatorConfig{Brokers: e.broker.Addrs, Topics: e.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond, Now: testNow}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -62,7 +62,7 @@ func TestDuplicateNamesItsOwnSubmission(t *testing.T) {
 	}
 	e := setup(t, bundle)
 	e.submit("B1", visit("DUP-1", 30))
-	_, ended := e.run(nil, func(c *Config) {
+	_, ended := e.run(nil, func(c *AdjudicatorConfig) {
 		c.BeforeCommit = func(batch int) error {
 			if batch == 2 {
 				return errors.New("simulated crash after publishing, before the offset commit")
@@ -118,7 +118,7 @@ func TestPermanentFailureIsParked(t *testing.T) {
 	}
 	e.submit("B-POISON", first...)
 	m := NewMetrics(nil)
-	stop, _ := e.run(m, func(c *Config) {
+	stop, _ := e.run(m, func(c *AdjudicatorConfig) {
 		c.BatchWait = 300 * time.Millisecond // the twenty records form one batch
 		c.FailOn = func(s *claim.Submission) error {
 			if s.Claim.ClaimID == "POISON" {
@@ -267,7 +267,7 @@ func TestPostgresOutage(t *testing.T) {
 	viaProxy := openVia(t, proxy, out)
 	out.produce(items[:300])
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := NewAdjudicator(Config{Brokers: out.broker.Addrs, Topics: out.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond,
+	a, err := NewAdjudicator(AdjudicatorConfig{Brokers: out.broker.Addrs, Topics: out.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond,
 		Now: testNow, StallAfter: 500 * time.Millisecond}, viaProxy, nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -164,7 +164,7 @@ func TestFlagsSurviveRedelivery(t *testing.T) {
 		items[i] = []byte(strings.ReplaceAll(string(items[i]), `"claim_id":"`, fmt.Sprintf(`"claim_id":"R%d-`, i/6)))
 	}
 	collect := func(e *env, crashAt int) map[string]string {
-		_, ended := e.run(nil, func(c *Config) {
+		_, ended := e.run(nil, func(c *AdjudicatorConfig) {
 			c.BatchSize = 5
 			c.AfterStore = func(batch int) error {
 				if batch == crashAt {
@@ -178,7 +178,7 @@ func TestFlagsSurviveRedelivery(t *testing.T) {
 			if err := <-ended; !errors.Is(err, ErrStopped) {
 				t.Fatalf("first run: %v", err)
 			}
-			stop, _ := e.run(nil, func(c *Config) { c.BatchSize = 5 })
+			stop, _ := e.run(nil, func(c *AdjudicatorConfig) { c.BatchSize = 5 })
 			defer stop()
 		}
 		e.waitSubmissions(len(items))

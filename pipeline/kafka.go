@@ -1,7 +1,10 @@
-// Package pipeline moves claims through Kafka (segmentio/kafka-go): the adjudication
-// consumer (micro-batches, DLQ, effectively-once with the database), producers, topic
-// setup, and the embedded Kafka-protocol broker for one-machine runs. It wires claim →
-// payment → store and holds no pricing rules of its own.
+// Package pipeline is the Kafka side of medclaims (segmentio/kafka-go): the micro-batch
+// consumer every stage uses (effectively once with the database, the DLQ for what can
+// never succeed), its two handlers (the adjudicator, which wires claim → payment → store;
+// the scoring consumer, which marks providers for package scoring and publishes what the
+// outboxes hold), producers, topics named from the configured prefix, the consumer groups'
+// health, service assembly, and the embedded Kafka-protocol broker for one-machine runs.
+// It holds no pricing or fraud rules of its own and no SQL.
 package pipeline
 
 import (

@@ -90,7 +90,7 @@ func (e *env) consume(hook func(int) error) (stop func() error) {
 // consumeWait also returns a channel that yields Run's error when it ends by itself.
 func (e *env) consumeWait(hook func(int) error) (stop func() error, ended <-chan error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := NewAdjudicator(Config{Brokers: e.broker.Addrs, Topics: e.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond,
+	a, err := NewAdjudicator(AdjudicatorConfig{Brokers: e.broker.Addrs, Topics: e.topics, BatchSize: 50, BatchWait: 10 * time.Millisecond,
 		Now: testNow, AfterStore: hook}, e.st, nil, nil)
 	if err != nil {
 		e.t.Fatal(err)

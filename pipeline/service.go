@@ -89,7 +89,7 @@ func StartService(ctx context.Context, cfg ServiceConfig, log *slog.Logger) (*Se
 		s.Close()
 		return nil, err
 	}
-	a, err := NewAdjudicator(Config{Brokers: s.Brokers, Topics: s.Topics, BatchSize: cfg.BatchSize, StallAfter: cfg.StallAfter,
+	a, err := NewAdjudicator(AdjudicatorConfig{Brokers: s.Brokers, Topics: s.Topics, BatchSize: cfg.BatchSize, StallAfter: cfg.StallAfter,
 		Now: cfg.Now}, st, log, NewMetrics(s.Registry))
 	if err != nil {
 		s.Close()

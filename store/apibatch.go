@@ -120,12 +120,12 @@ type BatchView struct {
 	Entries      []BatchEntry
 }
 
-// Batch reads a provider's batch: the items of a batch it posted, each joined to its
+// BatchView reads a provider's batch: the items of a batch it posted, each joined to its
 // submission's result (the n-th item of a claim id and kind answers to the n-th such
 // submission, in offset order); a batch it produced some other way lists its processed
 // submissions. Batch ids are the provider's own: another provider's batch of the same id
 // is never read.
-func (s *Store) Batch(ctx context.Context, providerID, id string) (*BatchView, error) {
+func (s *Store) BatchView(ctx context.Context, providerID, id string) (*BatchView, error) {
 	v := &BatchView{BatchID: id, ProviderID: providerID}
 	err := s.db.QueryRowContext(ctx, `SELECT produce_error FROM api_batches WHERE provider_id = $1 AND batch_id = $2`,
 		providerID, id).Scan(&v.ProduceError)

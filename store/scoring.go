@@ -14,18 +14,18 @@ import (
 )
 
 // Scoring is one micro-batch of the provider scoring consumer in a transaction.
-type Scoring struct{ tx *Batch }
+type Scoring struct{ batch *Batch } // the scoring transaction
 
 // InScoring runs fn in one transaction.
 func (s *Store) InScoring(ctx context.Context, fn func(*Scoring) error) error {
-	return s.InBatch(ctx, func(b *Batch) error { return fn(&Scoring{tx: b}) })
+	return s.InBatch(ctx, func(b *Batch) error { return fn(&Scoring{batch: b}) })
 }
 
 // PeerGroups returns the providers of the given providers' peer groups (same level and
 // region), the given ones included.
 func (s *Scoring) PeerGroups(ctx context.Context, ids []string) (map[string]*policy.Provider, error) {
 	var rows []providerRow
-	if err := s.tx.tx.SelectContext(ctx, &rows, `SELECT `+providerCols+` FROM providers WHERE (level, region) IN
+	if err := s.batch.tx.SelectContext(ctx, &rows, `SELECT `+providerCols+` FROM providers WHERE (level, region) IN
 		(SELECT level, region FROM providers WHERE provider_id = ANY($1)) ORDER BY provider_id`, pq.Array(nonEmpty(ids))); err != nil {
 		return nil, fmt.Errorf("read peer groups: %w", err)
 	}
@@ -40,7 +40,7 @@ func (s *Scoring) PeerGroups(ctx context.Context, ids []string) (map[string]*pol
 // of the earliest of their latest claim dates (enough for each provider's own window and
 // the group's).
 func (s *Scoring) LiveFacts(ctx context.Context, ids []string, windowDays int) (map[string][]*fraud.Fact, error) {
-	rows, err := s.tx.tx.QueryContext(ctx, `
+	rows, err := s.batch.tx.QueryContext(ctx, `
 		WITH latest AS (SELECT min(d) AS d FROM (SELECT max(claim_date) AS d FROM claim_facts WHERE live AND provider_id = ANY($1) GROUP BY provider_id) x)
 		SELECT f.provider_id, f.claim_id, f.fact FROM claim_facts f, latest
 		WHERE f.live AND f.provider_id = ANY($1) AND f.claim_date > latest.d - $2::int
@@ -65,7 +65,7 @@ type ProviderScore struct {
 // Standings reads the providers' payment suspensions, locked until the transaction ends
 // (a decision lifting one waits); a provider never scored has none.
 func (s *Scoring) Standings(ctx context.Context, ids []string) (map[string]fraud.Standing, error) {
-	rows, err := s.tx.tx.QueryContext(ctx, `SELECT provider_id, payment_suspended, suspended_at, cleared_score::text FROM provider_fraud
+	rows, err := s.batch.tx.QueryContext(ctx, `SELECT provider_id, payment_suspended, suspended_at, cleared_score::text FROM provider_fraud
 		WHERE provider_id = ANY($1) ORDER BY provider_id FOR UPDATE`, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read payment suspensions: %w", err)
@@ -100,7 +100,7 @@ func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore) error {
 	if p.SuspendedAt != nil {
 		at = p.SuspendedAt.UTC()
 	}
-	_, err := s.tx.tx.ExecContext(ctx, `
+	_, err := s.batch.tx.ExecContext(ctx, `
 		INSERT INTO provider_fraud (provider_id, score, rules, flagged_share, payment_suspended, suspended_at, updated_at)
 		VALUES ($1, $2::numeric, $3, $4::numeric, $5, $6, $7)
 		ON CONFLICT (provider_id) DO UPDATE SET score = EXCLUDED.score, rules = EXCLUDED.rules, flagged_share = EXCLUDED.flagged_share,
@@ -116,18 +116,18 @@ func (s *Scoring) SaveScore(ctx context.Context, p ProviderScore) error {
 // transaction ends: an investigator opening a case on one of them meanwhile waits, and a
 // flag an investigator took first is not read.
 func (s *Scoring) OpenFlags(ctx context.Context, providerID string) ([]fraud.Flag, error) {
-	return scanFlags(s.tx.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.provider_id = $1 AND f.status = 'open'
+	return scanFlags(s.batch.tx.QueryContext(ctx, `SELECT `+flagCols+` FROM fraud_flags f WHERE f.provider_id = $1 AND f.status = 'open'
 		ORDER BY f.flag_id FOR UPDATE`, providerID))
 }
 
 // SaveCase writes a case transition in the scoring transaction (see Store.SaveCase).
 func (s *Scoring) SaveCase(ctx context.Context, ch CaseChange) error {
-	return saveCase(ctx, s.tx.tx, ch)
+	return saveCase(ctx, s.batch.tx, ch)
 }
 
 // SaveFlags upserts flags (see Batch.SaveFlags).
 func (s *Scoring) SaveFlags(ctx context.Context, flags []fraud.Flag) ([]fraud.Flag, error) {
-	return s.tx.SaveFlags(ctx, flags)
+	return s.batch.SaveFlags(ctx, flags)
 }
 
 // ProviderScores lists every provider with its fraud state (no row: score 0).
@@ -165,7 +165,7 @@ func (s *Store) MarkDirty(ctx context.Context, ids []string, at time.Time) error
 // evaluator holds are skipped); the removal commits with the evaluation.
 func (s *Scoring) TakeDirty(ctx context.Context) ([]string, error) {
 	var ids []string
-	if err := s.tx.tx.SelectContext(ctx, &ids, `DELETE FROM fraud_dirty WHERE provider_id IN
+	if err := s.batch.tx.SelectContext(ctx, &ids, `DELETE FROM fraud_dirty WHERE provider_id IN
 		(SELECT provider_id FROM fraud_dirty ORDER BY provider_id FOR UPDATE SKIP LOCKED) RETURNING provider_id`); err != nil {
 		return nil, fmt.Errorf("take providers to score: %w", err)
 	}
@@ -174,7 +174,7 @@ func (s *Scoring) TakeDirty(ctx context.Context) ([]string, error) {
 
 // SaveProviderFlags upserts provider flags as not yet published (the outbox).
 func (s *Scoring) SaveProviderFlags(ctx context.Context, flags []fraud.Flag) error {
-	saved, err := s.tx.SaveFlags(ctx, flags)
+	saved, err := s.batch.SaveFlags(ctx, flags)
 	if err != nil || len(saved) == 0 {
 		return err
 	}
@@ -182,7 +182,7 @@ func (s *Scoring) SaveProviderFlags(ctx context.Context, flags []fraud.Flag) err
 	for i, f := range saved {
 		ids[i] = f.FlagID
 	}
-	if _, err := s.tx.tx.ExecContext(ctx, `UPDATE fraud_flags SET published = false WHERE flag_id = ANY($1)`, pq.Array(ids)); err != nil {
+	if _, err := s.batch.tx.ExecContext(ctx, `UPDATE fraud_flags SET published = false WHERE flag_id = ANY($1)`, pq.Array(ids)); err != nil {
 		return fmt.Errorf("queue flags: %w", err)
 	}
 	return nil

@@ -1,6 +1,9 @@
-// Package store is the PostgreSQL side of medclaims (sqlx + lib/pq): migrations, policy
-// versions and reference data, claim results, submissions, rejections and the member
-// ledger. It is the only package that speaks SQL; it holds no pricing logic.
+// Package store is the PostgreSQL side of medclaims (sqlx + lib/pq): migrations and the
+// service's least-privileged role, policy versions and reference data, and, by what they
+// write, the batch transaction (batch.go reads, results.go and ledgers.go write), facts
+// and flags, cases and the payment ledger, statements, tokens and console sessions, the
+// API's reads. It is the only package that speaks SQL; it persists what the pure cores
+// decided and holds no pricing, fraud or settlement rules.
 package store
 
 import (
