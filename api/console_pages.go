@@ -48,11 +48,11 @@ func (s *Server) providerPage(w http.ResponseWriter, r *http.Request, pg page) {
 				pg.Title = "Provider " + id
 				s.render(w, http.StatusOK, "provider", struct {
 					page
-					P     *store.ProviderView
+					P     *providerView
 					Chart template.HTML
 					Flags []fraud.Flag
 					Cases []fraud.Case
-				}{pg, pv, censusChart(fraud.Census(facts), pv.Beds), flags, cases})
+				}{pg, providerOfView(pv), censusChart(fraud.Census(facts), pv.Beds), flags, cases})
 				return
 			}
 		}

@@ -20,9 +20,9 @@ const (
 // with its explanation, and beside it the versions, the payment status and the flags.
 type claimView struct {
 	claim.Result
-	Versions      []store.ClaimVersion `json:"versions"`
-	PaymentStatus string               `json:"payment_status,omitempty"`
-	Flags         []fraud.Flag         `json:"flags,omitempty"`
+	Versions      []claimVersion `json:"versions"`
+	PaymentStatus string         `json:"payment_status,omitempty"`
+	Flags         []fraud.Flag   `json:"flags,omitempty"`
 }
 
 // getClaim shows one claim. Flags are for the agency and investigators: a hospital reads
@@ -43,7 +43,7 @@ func (s *Server) getClaim(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "read claim", err)
 		return
 	}
-	out := claimView{Result: v.Current, Versions: v.Versions, PaymentStatus: paymentStatus(v.Current.Status)}
+	out := claimView{Result: v.Current, Versions: versionsOf(v.Versions), PaymentStatus: paymentStatus(v.Current.Status)}
 	if v.Decided != "" && out.PaymentStatus != "" {
 		out.PaymentStatus = v.Decided // released, denied or recovered by a case decision
 	}
@@ -86,5 +86,5 @@ func (s *Server) getProvider(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "read provider", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, http.StatusOK, providerOfView(v))
 }

@@ -20,16 +20,16 @@ var ErrNotFound = errors.New("not found")
 
 // ClaimVersion is one stored version of a claim.
 type ClaimVersion struct {
-	Version        int        `db:"version" json:"version"`
-	Status         string     `db:"status" json:"status"`
-	BatchID        string     `db:"batch_id" json:"batch_id"`
-	Method         string     `db:"method" json:"method"`
-	Total          string     `db:"total" json:"total"`
-	FundToProvider string     `db:"fund_to_provider" json:"fund_to_provider"`
-	MemberPays     string     `db:"member_pays" json:"member_pays"`
-	PolicyVersion  string     `db:"policy_version" json:"policy_version"`
-	AdjudicatedAt  time.Time  `db:"adjudicated_at" json:"adjudicated_at"`
-	VoidedAt       *time.Time `db:"voided_at" json:"voided_at,omitempty"`
+	Version        int        `db:"version"`
+	Status         string     `db:"status"`
+	BatchID        string     `db:"batch_id"`
+	Method         string     `db:"method"`
+	Total          string     `db:"total"`
+	FundToProvider string     `db:"fund_to_provider"`
+	MemberPays     string     `db:"member_pays"`
+	PolicyVersion  string     `db:"policy_version"`
+	AdjudicatedAt  time.Time  `db:"adjudicated_at"`
+	VoidedAt       *time.Time `db:"voided_at"`
 }
 
 // ClaimView is a claim as it stands: its current result (the latest version's, or the
@@ -80,20 +80,20 @@ func (s *Store) Claim(ctx context.Context, k claim.Key) (*ClaimView, error) {
 	return v, err
 }
 
-// ProviderView is a provider's designation and fraud standing.
+// ProviderView is a provider's designation and fraud standing (the API shows it as JSON).
 type ProviderView struct {
-	ProviderID       string     `json:"provider_id"`
-	Name             string     `json:"name"`
-	Level            int        `json:"level"`
-	Region           string     `json:"region"`
-	Beds             int        `json:"beds"`
-	Methods          []string   `json:"methods"`
-	Status           string     `json:"status"`
-	BannedUntil      *string    `json:"banned_until,omitempty"`
-	PaymentSuspended bool       `json:"payment_suspended"`
-	SuspendedAt      *time.Time `json:"suspended_at,omitempty"`
-	Score            string     `json:"score"`
-	Rules            []string   `json:"rules_firing"`
+	ProviderID       string
+	Name             string
+	Level            int
+	Region           string
+	Beds             int
+	Methods          []string
+	Status           string
+	BannedUntil      *string
+	PaymentSuspended bool
+	SuspendedAt      *time.Time
+	Score            string
+	Rules            []string
 }
 
 // ProviderStanding reads one provider for the API as it stands on now: a bar that has ended
