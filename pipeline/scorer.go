@@ -3,9 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
@@ -148,23 +146,15 @@ func (s *Scorer) Handle(ctx context.Context, batch []kafka.Message) (Outcome, er
 }
 
 // evaluate runs until ctx ends: every second (or when woken) it re-scores the marked
-// providers and publishes the flags waiting in the outbox.
+// providers, and the relay publishes what the outboxes hold.
 func (s *Scorer) evaluate(ctx context.Context) {
-	p := NewProducer(s.cfg.Brokers, s.cfg.Topics.FraudFlags)
-	defer p.Close()
-	events := map[string]*Producer{"fraud.cases": NewProducer(s.cfg.Brokers, s.cfg.Topics.FraudCases),
-		"providers.status": NewProducer(s.cfg.Brokers, s.cfg.Topics.ProvidersStatus)}
-	for _, ep := range events {
-		defer ep.Close()
-	}
+	relay := NewRelay(s.cfg.Brokers, s.cfg.Topics, s.st, s.metrics)
+	defer relay.Close()
 	for {
 		start := time.Now()
 		err := s.evaluateOnce(ctx)
 		if err == nil {
-			err = s.publishFlags(ctx, p)
-		}
-		if err == nil {
-			err = s.publishEvents(ctx, events)
+			err = relay.Publish(ctx)
 		}
 		if ctx.Err() != nil {
 			return // stopping: what an evaluation left undone waits for the next start
@@ -194,54 +184,6 @@ func (s *Scorer) evaluateOnce(ctx context.Context) error {
 		return err
 	}
 	return scoring.Service{Store: s.st, Now: s.cfg.Now}.Score(ctx, policies)
-}
-
-// publishFlags publishes the outbox: flags saved but not yet published.
-func (s *Scorer) publishFlags(ctx context.Context, p *Producer) error {
-	flags, err := s.st.UnpublishedFlags(ctx)
-	if err != nil || len(flags) == 0 {
-		return err
-	}
-	msgs := make([]kafka.Message, len(flags))
-	for i, f := range flags {
-		v, err := json.Marshal(f)
-		if err != nil {
-			return err
-		}
-		msgs[i] = kafka.Message{Key: []byte(f.ProviderID), Value: v}
-	}
-	if err := p.Write(ctx, msgs...); err != nil {
-		return fmt.Errorf("publish provider flags: %w", err)
-	}
-	for _, f := range flags {
-		s.metrics.Flags.WithLabelValues(f.Rule).Inc()
-	}
-	return s.st.MarkPublished(ctx, flags)
-}
-
-// publishEvents publishes the case and designation events queued by decisions (the
-// outbox), in order, and clears them once acknowledged.
-func (s *Scorer) publishEvents(ctx context.Context, producers map[string]*Producer) error {
-	for {
-		evs, err := s.st.PendingEvents(ctx, 500)
-		if err != nil || len(evs) == 0 {
-			return err
-		}
-		ids := make([]int64, len(evs))
-		for i, ev := range evs {
-			p, ok := producers[ev.Topic]
-			if !ok {
-				return fmt.Errorf("outbox event %d: unknown topic %q", ev.ID, ev.Topic)
-			}
-			if err := p.Write(ctx, kafka.Message{Key: []byte(ev.Key), Value: ev.Value}); err != nil {
-				return fmt.Errorf("publish %s event %d: %w", ev.Topic, ev.ID, err)
-			}
-			ids[i] = ev.ID
-		}
-		if err := s.st.EventsPublished(ctx, ids); err != nil {
-			return err
-		}
-	}
 }
 
 // noteEvaluation logs a failed evaluation and reports it as a stall once it has lasted.
