@@ -3,7 +3,6 @@ package closing_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +12,7 @@ import (
 	"medclaims/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 // TestCloseVersions: a close stores version 1, the same close again is unchanged, a dry run
 // stores nothing; a bad period and a period no policy is in force for are their own

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 
 	"medclaims/payment"
@@ -12,11 +11,7 @@ import (
 	"medclaims/store/storetest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	storetest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { storetest.Main(m) }
 
 func TestSavePolicyTwiceChangesNothing(t *testing.T) {
 	ctx := context.Background()

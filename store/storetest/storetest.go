@@ -82,6 +82,14 @@ func prepare() (string, error) {
 	return template, onceErr
 }
 
+// Main runs a package's tests and drops the template afterwards: a package's TestMain is
+// func TestMain(m *testing.M) { storetest.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
 // Cleanup drops the template; call it from TestMain after m.Run.
 func Cleanup() {
 	if template == "" {
