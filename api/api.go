@@ -16,17 +16,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"medclaims/pipeline"
+	"medclaims/intake"
 	"medclaims/store"
 )
 
 // Config configures the HTTP server.
 type Config struct {
 	Addr     string // listen address, default 127.0.0.1:8080
-	Health   func(context.Context) pipeline.Health
+	Health   func(context.Context) HealthReport
 	Registry *prometheus.Registry
 	Store    *store.Store
-	Producer *pipeline.Producer // to claims.submitted
+	Produce  intake.Produce // to claims.submitted
 	Now      func() time.Time
 
 	MaxBodyBytes    int64         // a request body over this is 413; default 32 MiB
@@ -39,7 +39,7 @@ func (c *Config) Validate() error {
 	if c.Addr == "" {
 		c.Addr = "127.0.0.1:8080"
 	}
-	if c.Health == nil || c.Registry == nil || c.Store == nil || c.Producer == nil {
+	if c.Health == nil || c.Registry == nil || c.Store == nil || c.Produce == nil {
 		return errors.New("api: health check, metrics registry, store and producer are required")
 	}
 	if c.Now == nil {
@@ -168,11 +168,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
+// HealthReport is what /healthz answers (its JSON), and whether all is well.
+type HealthReport interface{ Healthy() bool }
+
 // healthz reports database, broker and stalled partitions; 503 when any is not well.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	h := s.cfg.Health(r.Context())
 	status := http.StatusOK
-	if !h.OK {
+	if !h.Healthy() {
 		status = http.StatusServiceUnavailable
 	}
 	writeJSON(w, status, h)

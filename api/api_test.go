@@ -51,7 +51,7 @@ func TestHealthzReportsOutageAndStall(t *testing.T) {
 	}
 	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
 	defer p.Close()
-	srv, err := Listen(Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p}, log)
+	srv, err := Listen(Config{Addr: "127.0.0.1:0", Health: func(ctx context.Context) HealthReport { return s.Health(ctx) }, Registry: s.Registry, Store: s.Store, Produce: pipeline.SubmitTo(p)}, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"medclaims/claim"
+	"medclaims/intake"
 	"medclaims/payment"
 	"medclaims/sample"
 )
@@ -21,7 +22,7 @@ func TestCSVBatchEndToEnd(t *testing.T) {
 	if r.status != http.StatusAccepted {
 		t.Fatalf("POST: %d %s", r.status, r.body)
 	}
-	var ans batchAnswer
+	var ans intake.Answer
 	r.decode(t, &ans)
 	if ans.BatchID != "B-CSV-1" || ans.Accepted != len(items) || len(ans.Rejected) != 0 {
 		t.Fatalf("answer %+v, want all %d accepted", ans, len(items))
@@ -153,7 +154,7 @@ func TestBatchRefusals(t *testing.T) {
 	// An undecodable item is rejected and not published; the good one goes through.
 	missing := `{"claim_id":"C2","provider_id":"H3001","care_type":"outpatient","lines":[],"total":"0"}`
 	r := e.do(http.MethodPost, "/v1/batches?batch_id=B-MIXED", h, "application/json; charset=utf-8", []byte("["+good+","+missing+`,"text"]`))
-	var ans batchAnswer
+	var ans intake.Answer
 	r.decode(t, &ans)
 	if r.status != 202 || ans.Accepted != 1 || len(ans.Rejected) != 2 || ans.Rejected[0].ClaimID != "C2" ||
 		ans.Rejected[0].Reasons[0].Code != claim.ReasonMissingField || ans.Rejected[1].Item != 3 || ans.Rejected[1].Reasons[0].Code != claim.ReasonMalformed {

@@ -117,7 +117,7 @@ func newEnv(t testing.TB, tweak func(*Config)) *env {
 	}
 	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
 	t.Cleanup(func() { p.Close() })
-	cfg := Config{Addr: "127.0.0.1:0", Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p, Now: clock.now}
+	cfg := Config{Addr: "127.0.0.1:0", Health: func(ctx context.Context) HealthReport { return s.Health(ctx) }, Registry: s.Registry, Store: s.Store, Produce: pipeline.SubmitTo(p), Now: clock.now}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -2,9 +2,7 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -13,30 +11,16 @@ import (
 	"time"
 
 	"medclaims/claim"
-	"medclaims/pipeline"
+	"medclaims/intake"
 	"medclaims/store"
 )
 
-// batchAnswer is the 202 answer of POST /v1/batches.
-type batchAnswer struct {
-	BatchID  string        `json:"batch_id"`
-	Accepted int           `json:"accepted"`
-	Rejected []refusedItem `json:"rejected"`
-}
-
-// refusedItem is a batch item the API did not publish, with why.
-type refusedItem struct {
-	Item    int            `json:"item"` // 1-based position in the batch
-	Where   string         `json:"where"`
-	ClaimID string         `json:"claim_id"`
-	Reasons []claim.Reason `json:"reasons"`
-}
-
 var batchIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// postBatch takes a hospital's batch (a JSON array or CSV), refuses it whole for an
-// envelope error (unreadable, too large, another provider's claim), records it, produces
-// every decodable item and answers 202 once the broker acknowledged them all.
+// postBatch takes a hospital's batch (a JSON array or CSV) through the intake: refused
+// whole for an envelope error (unreadable, too large, another provider's claim, an item of
+// another batch), else recorded, its decodable items produced, and answered 202 once the
+// broker acknowledged them all.
 func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 	p := principalOf(r.Context())
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(batchWait)) // authenticated: the body may be large
@@ -50,25 +34,25 @@ func (s *Server) postBatch(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	b, accepted, aerr := screenBatch(p, batchID, items, s.cfg.Now())
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	if err := s.cfg.Store.SaveAPIBatch(r.Context(), b); err != nil {
-		if errors.Is(err, store.ErrBatchExists) {
-			writeError(w, errorf(codeConflict, "your batch %s already exists: GET /v1/batches/%s shows it", batchID, batchID))
-			return
-		}
-		s.log.Error("save batch", "batch_id", batchID, "err", err)
+	in := intake.Service{Store: s.cfg.Store, Produce: s.cfg.Produce, Now: s.cfg.Now}
+	answer, err := in.Take(r.Context(), intake.Sender{ProviderID: p.ProviderID, TokenID: p.TokenID}, batchID, items, nil)
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusAccepted, answer)
+	case errors.Is(err, intake.ErrForeign):
+		writeError(w, errorf(codeForbidden, "%v; nothing was published", err))
+	case errors.Is(err, intake.ErrOtherBatch):
+		writeError(w, errorf(codeBadRequest, "%v (choose the post's with ?batch_id=); nothing was published", err))
+	case errors.Is(err, intake.ErrBatchExists):
+		writeError(w, errorf(codeConflict, "your batch %s already exists: GET /v1/batches/%s shows it", batchID, batchID))
+	case errors.Is(err, intake.ErrNotTaken):
+		s.log.Error("produce batch", "batch_id", batchID, "err", err)
+		writeError(w, errorf(codeUnavailable, "batch %s: the broker did not acknowledge every claim (%v); GET /v1/batches/%s shows which were taken; "+
+			"posting the same claims again is safe (an unchanged claim is an idempotent duplicate)", batchID, err, batchID))
+	default:
+		s.log.Error("record batch", "batch_id", batchID, "err", err)
 		writeError(w, errorf(codeUnavailable, "cannot record the batch now: %v", err))
-		return
 	}
-	if aerr := s.produce(r.Context(), b, accepted); aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	writeJSON(w, http.StatusAccepted, answerOf(b, items))
 }
 
 // batchID is the ?batch_id= the hospital chose (so a retried post is a 409, not a second
@@ -81,7 +65,7 @@ func (s *Server) batchID(r *http.Request) (string, *apiError) {
 	}
 	id := r.URL.Query().Get("batch_id")
 	if id == "" {
-		return pipeline.NewBatchID(s.cfg.Now()), nil
+		return intake.NewBatchID(s.cfg.Now()), nil
 	}
 	if !batchIDPattern.MatchString(id) {
 		return "", errorf(codeBadRequest, "batch_id %q: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", id)
@@ -133,93 +117,6 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 		return nil, errorf(codeBadRequest, "the batch has no claims")
 	}
 	return items, nil
-}
-
-// screenBatch decodes every item: one of another provider refuses the batch (403), and so
-// does an envelope naming another batch id than the post's (400: a submission travels in
-// the batch it was posted in); one that cannot be decoded into a submission is kept as
-// rejected with its reasons; the rest are accepted, their bytes returned in order.
-func screenBatch(p Principal, batchID string, items []claim.Item, now time.Time) (store.APIBatch, [][]byte, *apiError) {
-	b := store.APIBatch{BatchID: batchID, ProviderID: p.ProviderID, TokenID: p.TokenID, CreatedAt: now, Items: make([]store.BatchItem, len(items))}
-	var accepted [][]byte
-	var foreign []string
-	for i, it := range items {
-		sub, err := claim.DecodeSubmission(it.Bytes)
-		bi := store.BatchItem{Kind: sub.Kind, ProviderID: sub.Sent.ProviderID, ClaimID: sub.Sent.ClaimID, MemberID: sub.Sent.MemberID, Status: "submitted"}
-		if err == nil && sub.BatchID != "" && sub.BatchID != batchID {
-			return b, nil, errorf(codeBadRequest, "%s names batch_id %q, but this post is batch %s: leave batch_id out of the items "+
-				"(choose the post's with ?batch_id=); nothing was published", it.Where, sub.BatchID, batchID)
-		}
-		switch {
-		case err != nil:
-			bi.Status, bi.Reasons = "rejected", []claim.Reason{{Code: claim.ReasonMalformed, Message: it.Where + ": not a JSON object"}}
-		case sub.Sent.ProviderID != "" && sub.Sent.ProviderID != p.ProviderID:
-			foreign = append(foreign, fmt.Sprintf("%s (claim %s of provider %s)", it.Where, sub.Sent.ClaimID, sub.Sent.ProviderID))
-		case !sub.Problems.Empty():
-			bi.Status, bi.Reasons = "rejected", claim.ProblemReasons(sub.Problems)
-		default:
-			accepted = append(accepted, it.Bytes)
-		}
-		b.Items[i] = bi
-	}
-	if len(foreign) > 0 {
-		if len(foreign) > 5 {
-			foreign = append(foreign[:5], fmt.Sprintf("and %d more", len(foreign)-5))
-		}
-		return b, nil, errorf(codeForbidden, "token of %s may only submit its own claims; nothing was published: %s",
-			p.RoleString(), strings.Join(foreign, "; "))
-	}
-	b.Accepted = len(accepted)
-	return b, accepted, nil
-}
-
-// produce publishes the accepted items and waits for the broker. It does not stop when the
-// client goes away: a batch once begun is produced whole (or its failure recorded).
-func (s *Server) produce(ctx context.Context, b store.APIBatch, accepted [][]byte) *apiError {
-	if len(accepted) == 0 {
-		return nil
-	}
-	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	defer cancel()
-	_, err := pipeline.Submit(pctx, s.cfg.Producer, accepted, b.BatchID, nil)
-	if err == nil {
-		return nil
-	}
-	var refused []int
-	var se *pipeline.SubmitError
-	if errors.As(err, &se) {
-		seqs := acceptedSeqs(b)
-		for _, it := range se.Items {
-			refused = append(refused, seqs[it.Index])
-		}
-	}
-	s.log.Error("produce batch", "batch_id", b.BatchID, "err", err)
-	if rerr := s.cfg.Store.SetProduceError(pctx, b.ProviderID, b.BatchID, err.Error(), refused); rerr != nil {
-		s.log.Error("record produce error", "batch_id", b.BatchID, "err", rerr)
-	}
-	return errorf(codeUnavailable, "batch %s: the broker did not acknowledge every claim (%v); GET /v1/batches/%s shows which were taken; "+
-		"posting the same claims again is safe (an unchanged claim is an idempotent duplicate)", b.BatchID, err, b.BatchID)
-}
-
-// acceptedSeqs maps the accepted items' positions to their positions in the batch.
-func acceptedSeqs(b store.APIBatch) []int {
-	var out []int
-	for i, it := range b.Items {
-		if it.Status == "submitted" {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-func answerOf(b store.APIBatch, items []claim.Item) batchAnswer {
-	a := batchAnswer{BatchID: b.BatchID, Accepted: b.Accepted, Rejected: []refusedItem{}}
-	for i, it := range b.Items {
-		if it.Status == "rejected" {
-			a.Rejected = append(a.Rejected, refusedItem{Item: i + 1, Where: items[i].Where, ClaimID: it.ClaimID, Reasons: it.Reasons})
-		}
-	}
-	return a
 }
 
 // batchEntry is a batch submission without a stored result: still "submitted", or

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"io"
+	"medclaims/intake"
 	"net/http"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestShutdownFinishesInFlightBatch(t *testing.T) {
 	if a.err != nil || a.status != http.StatusAccepted {
 		t.Fatalf("in-flight batch: %v %d %s", a.err, a.status, a.body)
 	}
-	var ans batchAnswer
+	var ans intake.Answer
 	if err := json.Unmarshal(a.body, &ans); err != nil || ans.Accepted != len(demoClaims(t, "H3001")) {
 		t.Errorf("answer %s", a.body)
 	}

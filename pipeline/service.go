@@ -147,6 +147,9 @@ type Health struct {
 	Warnings       []string      `json:"warnings,omitempty"`
 }
 
+// Healthy reports whether all is well.
+func (h Health) Healthy() bool { return h.OK }
+
 // Health checks the database and the broker and lists stalled partitions.
 func (s *Service) Health(ctx context.Context) Health {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

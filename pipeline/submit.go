@@ -115,6 +115,14 @@ func Submit(ctx context.Context, p *Producer, items [][]byte, batchID string, pr
 	return subs, nil
 }
 
+// SubmitTo is Submit on the producer p, as the intake calls it.
+func SubmitTo(p *Producer) func(ctx context.Context, items [][]byte, batchID string, progress func(int)) error {
+	return func(ctx context.Context, items [][]byte, batchID string, progress func(int)) error {
+		_, err := Submit(ctx, p, items, batchID, progress)
+		return err
+	}
+}
+
 // claimOf names a submission envelope's claim "provider_id/claim_id" ("" when neither).
 func claimOf(v []byte) string {
 	id := claim.Peek(v)

@@ -41,46 +41,57 @@ var ErrBatchExists = errors.New("batch id already exists")
 // ErrNoBatch is returned for a batch that is not known.
 var ErrNoBatch = errors.New("no such batch")
 
-// SaveAPIBatch records a posted batch and its items, before they are produced, so a result
-// that comes back at once finds its batch.
-func (s *Store) SaveAPIBatch(ctx context.Context, b APIBatch) error {
+// SaveAPIBatches records batches (one per provider of a submitted file, or the one of a
+// post) and their items in one transaction, before they are produced, so a result that
+// comes back at once finds its batch. A provider's batch id already taken refuses them all
+// (ErrBatchExists).
+func (s *Store) SaveAPIBatches(ctx context.Context, bs []APIBatch) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, b := range bs {
+			if err := saveAPIBatch(ctx, tx, b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func saveAPIBatch(ctx context.Context, tx *sqlx.Tx, b APIBatch) error {
 	n := len(b.Items)
 	kind, prov, cid, mem, status, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([][]byte, n)
 	for i, it := range b.Items {
 		kind[i], prov[i], cid[i], mem[i], status[i] = text(it.Kind), text(it.ProviderID), text(it.ClaimID), text(it.MemberID), it.Status
-		rs := it.Reasons
-		if rs == nil {
-			rs = []claim.Reason{}
-		}
-		j, err := json.Marshal(rs)
+		j, err := json.Marshal(orEmpty(it.Reasons))
 		if err != nil {
 			return err
 		}
 		reasons[i] = j
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO api_batches (batch_id, provider_id, token_id, items, accepted, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, b.BatchID, b.ProviderID, b.TokenID, n, b.Accepted, b.CreatedAt.UTC())
-		var pe *pq.Error
-		if errors.As(err, &pe) && pe.Code == "23505" {
-			return fmt.Errorf("batch %s: %w", b.BatchID, ErrBatchExists)
-		}
-		if err != nil {
-			return fmt.Errorf("save batch %s: %w", b.BatchID, err)
-		}
-		if n == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO api_batch_items (owner, batch_id, seq, kind, provider_id, claim_id, member_id, status, reasons)
-			SELECT $8, $1, x.n, x.k, x.p, x.c, x.m, x.s, r.doc::jsonb
-			FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(k, p, c, m, s, n)
-			JOIN json_array_elements($7::json) WITH ORDINALITY AS r(doc, n) ON r.n = x.n`,
-			b.BatchID, pq.Array(kind), pq.Array(prov), pq.Array(cid), pq.Array(mem), pq.Array(status), jsonArray(reasons), b.ProviderID); err != nil {
-			return fmt.Errorf("save items of batch %s: %w", b.BatchID, err)
-		}
+	var token any
+	if b.TokenID != "" {
+		token = b.TokenID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO api_batches (batch_id, provider_id, token_id, items, accepted, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, b.BatchID, b.ProviderID, token, n, b.Accepted, b.CreatedAt.UTC())
+	var pe *pq.Error
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return fmt.Errorf("batch %s of %s: %w", b.BatchID, b.ProviderID, ErrBatchExists)
+	}
+	if err != nil {
+		return fmt.Errorf("save batch %s: %w", b.BatchID, err)
+	}
+	if n == 0 {
 		return nil
-	})
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO api_batch_items (owner, batch_id, seq, kind, provider_id, claim_id, member_id, status, reasons)
+		SELECT $8, $1, x.n, x.k, x.p, x.c, x.m, x.s, r.doc::jsonb
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS x(k, p, c, m, s, n)
+		JOIN json_array_elements($7::json) WITH ORDINALITY AS r(doc, n) ON r.n = x.n`,
+		b.BatchID, pq.Array(kind), pq.Array(prov), pq.Array(cid), pq.Array(mem), pq.Array(status), jsonArray(reasons), b.ProviderID); err != nil {
+		return fmt.Errorf("save items of batch %s: %w", b.BatchID, err)
+	}
+	return nil
 }
 
 // SetProduceError records that producing a provider's batch failed (whole, or the items

@@ -16,7 +16,7 @@ import (
 func serve(ctx context.Context, s *pipeline.Service, cfg config, log *slog.Logger) error {
 	p := pipeline.NewProducer(s.Brokers, s.Topics.Submitted)
 	defer p.Close()
-	srv, err := api.Listen(api.Config{Addr: cfg.HTTPAddr, Health: s.Health, Registry: s.Registry, Store: s.Store, Producer: p, Now: cfg.Now}, log)
+	srv, err := api.Listen(api.Config{Addr: cfg.HTTPAddr, Health: func(ctx context.Context) api.HealthReport { return s.Health(ctx) }, Registry: s.Registry, Store: s.Store, Produce: pipeline.SubmitTo(p), Now: cfg.Now}, log)
 	if err != nil {
 		return err
 	}
