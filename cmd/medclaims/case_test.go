@@ -19,9 +19,7 @@ func TestCaseCommands(t *testing.T) {
 	if _, stderr, err := medclaims(t, env, "load", "../../sample/bundle"); err != nil {
 		t.Fatalf("load: %v %s", err, stderr)
 	}
-	if _, stderr, err := medclaims(t, env, "submit", "--quiet", "../../sample/claims.jsonl"); err != nil {
-		t.Fatalf("submit: %v %s", err, stderr)
-	}
+	submitSample(t, env)
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
 	var flagID, provider string

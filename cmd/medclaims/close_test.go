@@ -20,15 +20,13 @@ func TestCloseCommands(t *testing.T) {
 	if _, stderr, err := medclaims(t, s.env, "load", "../../sample/bundle"); err != nil {
 		t.Fatalf("load: %v %s", err, stderr)
 	}
-	if _, stderr, err := medclaims(t, s.env, "submit", "--quiet", "../../sample/claims.jsonl"); err != nil {
-		t.Fatalf("submit: %v %s", err, stderr)
-	}
+	submitSample(t, s.env)
 	x := sqlx.MustOpen("postgres", s.db)
 	defer x.Close()
 	waitFor(t, 30*time.Second, func() bool {
 		var n int
 		x.Get(&n, `SELECT count(*) FROM submissions`)
-		return n == 40
+		return n == 39
 	})
 	out, stderr, err := medclaims(t, s.env, "close", "--period", "2026-03")
 	if err != nil || !strings.Contains(out, "period 2026-03: version 1 stored") || !strings.Contains(out, "net payable") {

@@ -156,18 +156,27 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// The sample holds one claim that cannot be decoded into a submission: submit refuses it
+	// at the door, as the API does, names it, and exits 1; the other 39 go in.
 	out, stderr, err := medclaims(t, append(env, "KAFKA_BROKERS="+broker), "submit", "--batch-id", "E2E-1", "../../sample/claims.jsonl")
-	if err != nil || strings.TrimSpace(out) != "E2E-1" {
+	if exitStatus(err) != 1 || strings.TrimSpace(out) != "E2E-1" || !strings.Contains(stderr, `refused line 31 (claim "H2001-2026-000296"): missing_field`) ||
+		!strings.Contains(stderr, "39 submissions acknowledged") {
 		t.Fatalf("submit: %v %q %s", err, out, stderr)
 	}
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
-	for n := 0; n < 40; {
+	for n := 0; n < 39; {
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("%d of 40 submissions processed\n%s", n, serveErr.String())
+			t.Fatalf("%d of 39 submissions processed\n%s", n, serveErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
-		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1' OR status <> 'rejected'`)
+		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1'`)
+	}
+	var recorded, refused int
+	x.Get(&recorded, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1'`)
+	x.Get(&refused, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1' AND status = 'rejected' AND claim_id = 'H2001-2026-000296'`)
+	if recorded != 40 || refused != 1 {
+		t.Errorf("the batch's record: %d items, %d refused (want 40, 1)", recorded, refused)
 	}
 	priced, _, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
 	if err != nil {

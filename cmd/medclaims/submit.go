@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 
 	"medclaims/claim"
+	"medclaims/intake"
 	"medclaims/offline"
 	"medclaims/payment"
 	"medclaims/pipeline"
@@ -30,19 +32,34 @@ func openInput(path string, stdin io.Reader) (r io.Reader, name string, closeFn 
 	return f, path, func() { f.Close() }, nil
 }
 
-func readItems(path string, stdin io.Reader) ([][]byte, error) {
+// readItems reads a batch file whole (a file refused for its shape produces nothing).
+func readItems(path string, stdin io.Reader) ([]claim.Item, error) {
 	in, name, closeFn, err := openInput(path, stdin)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFn()
-	items, err := claim.ReadBatch(in)
+	br, err := claim.NewBatchReader(in)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return items, nil
+	var items []claim.Item
+	for {
+		it, err := br.Next()
+		if errors.Is(err, io.EOF) {
+			return items, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w (nothing was submitted)", name, err)
+		}
+		items = append(items, it)
+	}
 }
 
+// cmdSubmit takes a batch file in through the intake, as the API takes a post: every item
+// screened (one that cannot be decoded into a submission is refused with its reasons),
+// the batch recorded under each provider it names (GET /v1/batches/{id} shows it), the rest
+// produced. It prints the batch id; refused items make the exit status 1.
 func cmdSubmit(ctx context.Context, args []string, std io3) error {
 	fs := newFlags("submit", std)
 	batchID := fs.String("batch-id", "", "batch id (default: generated)")
@@ -50,16 +67,17 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 	if err := parseArgs(fs, args, "submit [--batch-id ID] [--quiet] FILE", 1, 1); err != nil {
 		return err
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
 	items, err := readItems(fs.Arg(0), std.in)
 	if err != nil {
 		return err
 	}
+	st, cfg, err := openWithConfig(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	if *batchID == "" {
-		*batchID = pipeline.NewBatchID(time.Now())
+		*batchID = intake.NewBatchID(time.Now())
 	}
 	brokers := cfg.brokers()
 	p := pipeline.NewProducer(brokers, pipeline.NewTopics(cfg.TopicPrefix).Submitted)
@@ -71,18 +89,34 @@ func cmdSubmit(ctx context.Context, args []string, std io3) error {
 			progressbar.OptionOnCompletion(func() { fmt.Fprintln(std.err) }))
 		progress = func(done int) { _ = bar.Set(done) }
 	}
-	_, err = pipeline.Submit(ctx, p, items, *batchID, progress)
-	var se *pipeline.SubmitError
-	if errors.As(err, &se) {
+	in := intake.Service{Store: st, Produce: pipeline.SubmitTo(p), Now: cfg.Now}
+	ans, err := in.Take(ctx, intake.Sender{}, *batchID, items, progress)
+	if errors.Is(err, intake.ErrNotTaken) {
 		fmt.Fprintln(std.out, *batchID)
 		return err
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(std.err, "%d submissions acknowledged by %v\n", len(items), brokers)
+	fmt.Fprintf(std.err, "%d submissions acknowledged by %v\n", ans.Accepted, brokers)
 	fmt.Fprintln(std.out, *batchID)
-	return nil
+	return refusedItems(std.err, ans.Rejected)
+}
+
+// refusedItems lists the items the intake refused; any makes the exit status 1.
+func refusedItems(w io.Writer, refused []intake.Refused) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	for _, r := range refused {
+		var msgs []string
+		for _, x := range r.Reasons {
+			msgs = append(msgs, x.Code+": "+x.Message)
+		}
+		fmt.Fprintf(w, "refused %s (claim %q): %s\n", r.Where, r.ClaimID, strings.Join(msgs, " | "))
+	}
+	fmt.Fprintf(w, "%d item(s) refused and not submitted\n", len(refused))
+	return exitCode(1)
 }
 
 // priceMemoryLimit is price's soft memory limit (GOMEMLIMIT overrides it): the claims'
