@@ -44,7 +44,7 @@ func Check(c *Claim, today time.Time) []Reason {
 	if c.hasTotal && c.Total.IsNegative() {
 		k.negatives = append(k.negatives, fmt.Sprintf("total is %s", c.Total))
 	}
-	if c.hasTotal && c.Total.GreaterThan(MaxAmount) {
+	if c.hasTotal && !c.Total.IsNegative() && above(c.Total, MaxAmount) {
 		k.huge, k.sumKnown = append(k.huge, "total is above "+MaxAmount.String()), false
 	}
 	return k.reasons()
@@ -70,7 +70,9 @@ func (k *checker) future(name string, t time.Time) {
 func (k *checker) line(l *Line) {
 	c, name := k.c, lineName(l.LineNo)
 	if !l.ServiceDate.IsZero() {
-		k.future(name+" service_date", l.ServiceDate)
+		if l.ServiceDate.After(k.today) { // the name is built only for a defect
+			k.future(name+" service_date", l.ServiceDate)
+		}
 		switch {
 		case c.IsInpatient() && !c.Admitted.IsZero() && l.ServiceDate.Before(c.Admitted):
 			k.dates = append(k.dates, fmt.Sprintf("%s service_date %s is before admission %s", name, ymd(l.ServiceDate), ymd(c.Admitted)))
@@ -80,20 +82,9 @@ func (k *checker) line(l *Line) {
 			k.dates = append(k.dates, fmt.Sprintf("%s service_date %s is not the visit date %s", name, ymd(l.ServiceDate), ymd(c.ServiceDate)))
 		}
 	}
-	bounded := true
-	for _, f := range []struct {
-		field string
-		v     decimal.Decimal
-		ok    bool
-		bound decimal.Decimal
-	}{{"quantity", l.Quantity, l.hasQty, MaxQuantity}, {"unit_price", l.UnitPrice, l.hasPrice, MaxUnitPrice}, {"amount", l.Amount, l.hasAmount, MaxAmount}} {
-		if f.ok && f.v.IsNegative() {
-			k.negatives = append(k.negatives, name+" "+f.field+" is "+f.v.String())
-		}
-		if f.ok && f.v.GreaterThan(f.bound) {
-			k.huge, bounded = append(k.huge, name+" "+f.field+" is above "+f.bound.String()), false
-		}
-	}
+	bounded := k.value(name, "quantity", l.Quantity, l.hasQty, MaxQuantity)
+	bounded = k.value(name, "unit_price", l.UnitPrice, l.hasPrice, MaxUnitPrice) && bounded
+	bounded = k.value(name, "amount", l.Amount, l.hasAmount, MaxAmount) && bounded
 	if bounded && l.hasQty && l.hasPrice && l.hasAmount {
 		if want := l.Quantity.Mul(l.UnitPrice); !want.Equal(l.Amount) {
 			k.amounts = append(k.amounts, fmt.Sprintf("%s amount %s ≠ quantity %s × unit_price %s = %s",
@@ -105,6 +96,32 @@ func (k *checker) line(l *Line) {
 	} else {
 		k.sumKnown = false
 	}
+}
+
+// value notes a line value that is negative or above its bound, and reports whether it is
+// within the bound.
+func (k *checker) value(line, field string, v decimal.Decimal, ok bool, bound decimal.Decimal) bool {
+	if !ok {
+		return true
+	}
+	if v.IsNegative() {
+		k.negatives = append(k.negatives, line+" "+field+" is "+v.String())
+		return true
+	}
+	if above(v, bound) {
+		k.huge = append(k.huge, line+" "+field+" is above "+bound.String())
+		return false
+	}
+	return true
+}
+
+// above reports v > bound (both non-negative, bound a whole number), comparing digit counts
+// first: decimal's Cmp rescales, which allocates, and nearly every value is far below.
+func above(v, bound decimal.Decimal) bool {
+	if v.NumDigits()+int(v.Exponent()) < bound.NumDigits()+int(bound.Exponent()) {
+		return false
+	}
+	return v.GreaterThan(bound)
 }
 
 func (k *checker) reasons() []Reason {
