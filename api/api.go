@@ -1,6 +1,7 @@
 // Package api is medclaims' HTTP side: the API of CONTRACT.md for hospitals, the agency and
-// investigators (tokens and roles, batches, claims, providers, flags, OpenAPI), health and
-// metrics. It speaks HTTP only; the pipeline's producer and the store do the work.
+// investigators (tokens and roles, batches, claims, providers, flags, cases, periods,
+// OpenAPI), health and metrics, the console with its sessions, and the hygiene every request
+// passes. It speaks HTTP only: intake, casework, closing and the store do the work.
 package api
 
 import (

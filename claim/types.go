@@ -1,5 +1,6 @@
 // Package claim owns the claim, submission and adjudication-result shapes of CONTRACT.md:
-// exact-decimal decoding and the claim-level validation of POLICY.md §2 and §9.
+// exact-decimal decoding and the claim-level validation of POLICY.md §2 and §9, the one id
+// peeker for raw records, and CSV cells a spreadsheet will not run.
 // It is pure: it never touches the database, the broker or the network.
 package claim
 

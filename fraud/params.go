@@ -1,6 +1,8 @@
 // Package fraud is the fraud stage's pure core (FRAUD.md): the claim rules run beside
-// pricing, the provider rules of the scoring consumer, scores, and the parameters a bundle
-// sets. It takes facts and returns findings; it never reads a database or a topic.
+// pricing, the provider rules and peer groups scoring evaluates, scores, the payment-
+// suspension latch, and the parameters a bundle sets; cases, decisions, fines, sanctions,
+// and what each case move does to flags, payments and designation and publishes. It takes
+// values and returns values; it never reads a database or a topic.
 package fraud
 
 import (

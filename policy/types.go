@@ -1,6 +1,7 @@
 // Package policy owns the policy bundle of CONTRACT.md: its types, loading policy.json and
 // the CSV files, and validating the bundle as a whole (every error with file, line and
-// column). It is pure: it reads files it is given and never touches the database.
+// column); the one rule for which version is in force on a date (InForce) and a provider's
+// standing on a date. It is pure: it reads files it is given and never touches the database.
 package policy
 
 import (
