@@ -18,7 +18,7 @@ var CSVColumns = []string{"kind", "claim_id", "provider_id", "member_id", "care_
 	"service_date", "emergency", "discharge_status", "diagnoses", "procedures", "dept", "cross_region",
 	"referral_from_provider_id", "referral_from_claim_id", "referral_direction", "referral_approved",
 	"newborn_age_days", "newborn_birth_weight_g", "total",
-	"line_no", "item_code", "category", "line_service_date", "quantity", "unit_price", "amount", "practitioner_id", "hours"}
+	"line_no", "item_code", "category", "line_service_date", "quantity", "unit_price", "amount", "practitioner_id", "hours", "days_supply"}
 
 // cellKind is how a CSV cell must parse.
 type cellKind int
@@ -34,7 +34,7 @@ const (
 var csvCellKinds = map[string]cellKind{
 	"admitted": cellDate, "discharged": cellDate, "service_date": cellDate, "line_service_date": cellDate,
 	"emergency": cellBool, "referral_approved": cellBool,
-	"newborn_age_days": cellInt, "newborn_birth_weight_g": cellInt, "line_no": cellInt,
+	"newborn_age_days": cellInt, "newborn_birth_weight_g": cellInt, "line_no": cellInt, "days_supply": cellInt,
 	"total": cellDecimal, "quantity": cellDecimal, "unit_price": cellDecimal, "amount": cellDecimal, "hours": cellDecimal,
 }
 
@@ -238,7 +238,7 @@ func (c *csvClaim) start(rec []string) {
 
 var csvLineFields = [][2]string{{"line_no", "line_no"}, {"item_code", "item_code"}, {"category", "category"},
 	{"line_service_date", "service_date"}, {"quantity", "quantity"}, {"unit_price", "unit_price"},
-	{"amount", "amount"}, {"practitioner_id", "practitioner_id"}, {"hours", "hours"}}
+	{"amount", "amount"}, {"practitioner_id", "practitioner_id"}, {"hours", "hours"}, {"days_supply", "days_supply"}}
 
 func (c *csvClaim) addLine(rec []string, line int) {
 	l := map[string]any{}

@@ -245,6 +245,9 @@ func (r *reader) line(m map[string]any, pre string, i int) Line {
 	l.Amount, l.hasAmount = r.dec(m, "amount", pre+"amount", true)
 	l.PractitionerID = r.id(m, "practitioner_id", pre+"practitioner_id", false)
 	l.Hours, _ = r.dec(m, "hours", pre+"hours", false)
+	if present(m, "days_supply") {
+		l.DaysSupply = r.integer(m, "days_supply", pre+"days_supply", 1, MaxDaysSupply)
+	}
 	return l
 }
 

@@ -72,6 +72,7 @@ type Line struct {
 	Amount         decimal.Decimal
 	PractitionerID string
 	Hours          decimal.Decimal
+	DaysSupply     int // a drug line's days of supply (FRAUD.md §2.3); 0 when not given
 
 	hasQty, hasPrice, hasAmount bool // present and well formed
 }

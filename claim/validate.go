@@ -19,6 +19,9 @@ func Today(now time.Time) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
+// MaxDaysSupply is the longest days_supply a drug line may carry: a year.
+const MaxDaysSupply = 366
+
 // Bounds of POLICY.md §9.29: above them a value is not money a claim can carry.
 var (
 	MaxQuantity  = decimal.NewFromInt(100_000)

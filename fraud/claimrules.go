@@ -172,33 +172,63 @@ func overlap(a, b *Fact) string {
 
 func dailyCap(_ Params, in ClaimInput) *Hit {
 	var over []map[string]any
-	lines := in.Claim.Lines
-	for i, l := range lines {
-		item, ok := in.Catalogue[l.Item]
-		if !ok || item.MaxDailyQty == nil || repeatsEarlier(lines, i) {
-			continue
-		}
-		qty := l.Qty
-		for _, m := range lines[i+1:] {
-			if m.Item == l.Item && m.Date.Equal(l.Date) {
-				qty = qty.Add(m.Qty)
+	for _, g := range dailyQuantities(in) {
+		if g.qty.GreaterThan(g.max) {
+			e := map[string]any{"item_code": g.item, "date": date(g.date), "quantity": g.qty.String(), "max_daily_qty": g.max.String(), "lines": g.lines}
+			if g.supplied {
+				e["quantity"], e["counts_days_supply"] = g.qty.Round(4).String(), true
 			}
-		}
-		if qty.GreaterThan(*item.MaxDailyQty) {
-			nos := []int{l.No}
-			for _, m := range lines[i+1:] {
-				if m.Item == l.Item && m.Date.Equal(l.Date) {
-					nos = append(nos, m.No)
-				}
-			}
-			over = append(over, map[string]any{"item_code": l.Item, "date": date(l.Date), "quantity": qty.String(),
-				"max_daily_qty": item.MaxDailyQty.String(), "lines": nos})
+			over = append(over, e)
 		}
 	}
 	if len(over) == 0 {
 		return nil
 	}
 	return &Hit{Evidence: map[string]any{"over_daily_cap": over}}
+}
+
+// dayQty is what the claim's lines take of a capped item on one day.
+type dayQty struct {
+	item     string
+	date     time.Time
+	qty, max decimal.Decimal
+	lines    []int
+	supplied bool // a line counted by its days of supply
+}
+
+// dailyQuantities sums, per item with a max_daily_qty and per day, what the claim's lines
+// take: a line its quantity on its date, or a drug line with days_supply its quantity /
+// days_supply on each of that many days from its date (FRAUD.md §2.3: a long prescription
+// of one tablet a day takes one a day). Days come in the order of their first line.
+func dailyQuantities(in ClaimInput) []*dayQty {
+	byDay := map[string]*dayQty{}
+	var out []*dayQty
+	for _, l := range in.Claim.Lines {
+		item, ok := in.Catalogue[l.Item]
+		if !ok || item.MaxDailyQty == nil {
+			continue
+		}
+		days, per := 1, l.Qty
+		if l.DaysSupply > 1 && l.Category == "drug" {
+			days, per = l.DaysSupply, l.Qty.DivRound(decimal.NewFromInt(int64(l.DaysSupply)), divPlaces)
+		}
+		for d := range days {
+			on := l.Date.AddDate(0, 0, d)
+			k := l.Item + "|" + date(on)
+			g := byDay[k]
+			if g == nil {
+				g = &dayQty{item: l.Item, date: on, qty: decimal.Zero, max: *item.MaxDailyQty}
+				byDay[k] = g
+				out = append(out, g)
+			}
+			g.qty = g.qty.Add(per)
+			if !slices.Contains(g.lines, l.No) {
+				g.lines = append(g.lines, l.No)
+			}
+			g.supplied = g.supplied || days > 1
+		}
+	}
+	return out
 }
 
 // hoursOver24 adds up the member's timed hours on each day the claim bills timed items, over

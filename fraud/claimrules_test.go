@@ -227,3 +227,51 @@ func TestFactRoundTrip(t *testing.T) {
 		t.Error("a short header was accepted")
 	}
 }
+
+// TestDaysOfSupply: a drug line's days_supply spreads its quantity over that many days
+// (FRAUD.md §2.3). A 12-week prescription of one tablet a day (84 for 84 days, cap 2 a
+// day) never fires; 200 tablets for 84 days (2.38 a day) does; the same 84 tablets without
+// days_supply does; a second line of the item on a covered day adds to that day; a
+// non-drug line's days_supply is not read; the fact keeps it through storage.
+func TestDaysOfSupply(t *testing.T) {
+	cat := map[string]policy.Item{"XC10": {Code: "XC10", Category: "drug", MaxDailyQty: ptr(d("2"))},
+		"LAB01": {Code: "LAB01", Category: "lab", MaxDailyQty: ptr(d("3"))}}
+	mk := func(lines ...claim.Line) *Fact {
+		c := claim.Claim{ClaimID: "RX", ProviderID: "H1", MemberID: "M1", ServiceDate: day("2026-03-01")}
+		for i, l := range lines {
+			l.LineNo, l.ServiceDate = i+1, day("2026-03-01")
+			if l.ItemCode == "" {
+				l.ItemCode = "XC10"
+			}
+			c.Lines = append(c.Lines, l)
+		}
+		f := NewFact(&c, cat)
+		return &f
+	}
+	runWith := func(f *Fact) *Hit {
+		return fired(EvaluateClaim(NewParams(policy.FraudParams{}), ClaimInput{Claim: f, Member: &policy.Member{ID: "M1"}, Catalogue: cat}), DailyCap)
+	}
+	for _, c := range []struct {
+		name  string
+		fact  *Fact
+		fires bool
+		shows string
+	}{
+		{"84 tablets for 84 days", mk(claim.Line{Quantity: d("84"), DaysSupply: 84}), false, ""},
+		{"200 tablets for 84 days", mk(claim.Line{Quantity: d("200"), DaysSupply: 84}), true, `"quantity":"2.381"`},
+		{"84 tablets with no days_supply", mk(claim.Line{Quantity: d("84")}), true, `"quantity":"84"`},
+		{"exactly at the cap over the days", mk(claim.Line{Quantity: d("168"), DaysSupply: 84}), false, ""},
+		{"another line on a covered day", mk(claim.Line{Quantity: d("84"), DaysSupply: 84}, claim.Line{Quantity: d("1.5")}), true, `"lines":[1,2]`},
+		{"days_supply on a lab line is not read", mk(claim.Line{ItemCode: "LAB01", Quantity: d("30"), DaysSupply: 30}), true, `"quantity":"30"`},
+	} {
+		h := runWith(c.fact)
+		if (h != nil) != c.fires || (c.shows != "" && !strings.Contains(evidence(t, h), c.shows)) {
+			t.Errorf("%s: fired %v, evidence %v", c.name, h != nil, h)
+		}
+	}
+	f := mk(claim.Line{Quantity: d("84"), DaysSupply: 84})
+	back, err := DecodeFact(f.Encode())
+	if err != nil || back.Lines[0].DaysSupply != 84 {
+		t.Errorf("days_supply through storage: %+v %v", back.Lines, err)
+	}
+}

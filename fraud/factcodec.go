@@ -14,7 +14,7 @@ import (
 // live claims: splitting text is several times cheaper than decoding JSON.
 //
 //	header: version member inpatient admitted discharged service_date emergency principal_dx total status drg score
-//	line:   no item category date qty amount hours practitioner
+//	line:   no item category date qty amount hours practitioner [days_supply]
 
 // Encode renders the fact for storage (the key is stored beside it).
 func (f *Fact) Encode() string {
@@ -38,6 +38,10 @@ func (f *Fact) Encode() string {
 		for _, s := range []string{l.Item, l.Category, dateOrEmpty(l.Date), l.Qty.String(), l.Amount.String(), l.Hours.String(), l.Practitioner} {
 			b.WriteByte('\t')
 			b.WriteString(s)
+		}
+		if l.DaysSupply > 0 {
+			b.WriteByte('\t')
+			b.WriteString(strconv.Itoa(l.DaysSupply))
 		}
 	}
 	return b.String()
@@ -80,11 +84,16 @@ func DecodeFact(s string) (Fact, error) {
 
 func parseLine(row string) (LineFact, error) {
 	p := strings.Split(row, "\t")
-	if len(p) != 8 {
-		return LineFact{}, fmt.Errorf("%d fields, want 8", len(p))
+	if len(p) != 8 && len(p) != 9 {
+		return LineFact{}, fmt.Errorf("%d fields, want 8 or 9", len(p))
 	}
 	var l LineFact
 	var err error
+	if len(p) == 9 {
+		if l.DaysSupply, err = strconv.Atoi(p[8]); err != nil {
+			return l, fmt.Errorf("days_supply: %w", err)
+		}
+	}
 	if l.No, err = strconv.Atoi(p[0]); err != nil {
 		return l, err
 	}

@@ -38,6 +38,7 @@ type LineFact struct {
 	Amount       decimal.Decimal `json:"amount"`
 	Hours        decimal.Decimal `json:"hours"` // quantity × hours_per_unit; 0 for untimed items
 	Practitioner string          `json:"practitioner,omitempty"`
+	DaysSupply   int             `json:"days_supply,omitempty"` // a drug line's days of supply; 0 when not given
 }
 
 // NewFact reads a claim's facts; the catalogue gives categories and timed hours.
@@ -50,7 +51,7 @@ func NewFact(c *claim.Claim, catalogue map[string]policy.Item) Fact {
 	}
 	for i, l := range c.Lines {
 		lf := LineFact{No: l.LineNo, Item: l.ItemCode, Category: l.Category, Date: l.ServiceDate, Qty: l.Quantity,
-			Amount: l.Amount, Practitioner: l.PractitionerID}
+			Amount: l.Amount, Practitioner: l.PractitionerID, DaysSupply: l.DaysSupply}
 		if item, ok := catalogue[l.ItemCode]; ok {
 			lf.Category = item.Category
 			if item.HoursPerUnit != nil {

@@ -3,6 +3,7 @@ package payment
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -273,5 +274,30 @@ func TestFraudHistoryFollowsVoidsAndReplaces(t *testing.T) {
 	r := bk.Process(&dup, nil).Result
 	if fmt.Sprint(r.Fraud.Rules) != "[duplicate_charge]" || r.Fraud.Score != "0.7000" || r.Status != claim.StatusAdjudicated {
 		t.Errorf("a second bill of the same test and day: %s %+v", r.Status, r.Fraud)
+	}
+}
+
+// TestLongPrescription: a 12-week prescription of one tablet a day (84 tablets, days_supply
+// 84; the item's max_daily_qty is 30) is adjudicated with no rule fired; the same line
+// without days_supply fires daily_cap and is held, as before; a days_supply outside 1..366
+// is malformed.
+func TestLongPrescription(t *testing.T) {
+	b := sampleBundle(t)
+	supply := func(n any) func(map[string]any) {
+		return func(c map[string]any) { c["lines"].([]any)[0].(map[string]any)["days_supply"] = n }
+	}
+	long := visit("RX1", "H1001", "M000001", "2026-03-02", []ln{{"XC10AA05", "84", "2.40"}}, supply(84))
+	if r := newBook(b).Process(&long, nil).Result; r.Status != claim.StatusAdjudicated || r.Fraud == nil || len(r.Fraud.Rules) != 0 {
+		t.Errorf("a long prescription: %s %+v", r.Status, r.Fraud)
+	}
+	plain := visit("RX2", "H1001", "M000001", "2026-03-02", []ln{{"XC10AA05", "84", "2.40"}})
+	if r := newBook(b).Process(&plain, nil).Result; r.Status != claim.StatusHeld || !slices.Contains(r.Fraud.Rules, "daily_cap") {
+		t.Errorf("84 tablets on one day: %s %+v", r.Status, r.Fraud)
+	}
+	for _, bad := range []any{0, 367, "7", 1.5} {
+		s := visit("RX3", "H1001", "M000001", "2026-03-02", []ln{{"XC10AA05", "84", "2.40"}}, supply(bad))
+		if r := newBook(b).Process(&s, nil).Result; !r.HasReason(claim.ReasonMalformed) || !strings.Contains(r.Reasons[0].Message, "days_supply") {
+			t.Errorf("days_supply %v: %s %v", bad, r.Status, r.Reasons)
+		}
 	}
 }
