@@ -27,7 +27,7 @@ const (
 )
 
 var requiredFiles = []string{FilePolicy, FileCatalogue, FileProviders, FileMembers}
-var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets}
+var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets, FileEdits}
 
 // Options are what a bundle is validated against that the policy package does not own: the
 // DRG grouper data sets that exist (the caller knows them; see payment.PolicyOptions).
@@ -85,6 +85,7 @@ func FromFiles(files map[string][]byte, opt Options) (*Bundle, error) {
 	l.members(files[FileMembers])
 	l.signups(files[FileSignups])
 	l.budgets(files[FileBudgets])
+	l.edits(files[FileEdits])
 	if len(l.errs) > 0 {
 		return nil, &BundleError{Errs: l.errs}
 	}

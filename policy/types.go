@@ -39,6 +39,7 @@ type Bundle struct {
 	Members     map[string]*Member
 	Signups     []Signup
 	Budgets     []Budget
+	Edits       []Edit // the line edits of edits.csv, in file order (POLICY.md §10)
 
 	diseaseIndex map[diseaseKey]int  // (principal, main procedure or "", level) → DiseaseFees index
 	signupIndex  map[string][]Signup // member → signups
