@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"medclaims/intake"
+	"medclaims/precheck"
 	"medclaims/store"
 )
 
@@ -67,6 +68,7 @@ type Server struct {
 	metrics *httpMetrics
 	methods map[string][]string // path pattern → methods, to tell 405 from 404
 	paths   *http.ServeMux
+	checker precheck.Service
 }
 
 // Listen binds the address (a busy address is an error now, not later) and returns the
@@ -80,6 +82,7 @@ func Listen(cfg Config, log *slog.Logger) (*Server, error) {
 		return nil, fmt.Errorf("HTTP listen on %s: %w (set MEDCLAIMS_HTTP_ADDR to another address)", cfg.Addr, err)
 	}
 	s := &Server{cfg: cfg, log: log, ln: ln, metrics: newHTTPMetrics(cfg.Registry), methods: map[string][]string{}, paths: http.NewServeMux()}
+	s.checker = precheck.Service{Store: cfg.Store, Policies: store.NewPolicyCache(cfg.Store, log), Now: cfg.Now}
 	// ReadTimeout is the ceiling for an authenticated 32 MiB batch; every other request's
 	// body gets bodyWait (hygiene), so an unauthenticated slow body holds nothing for long.
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: batchWait,
@@ -101,6 +104,7 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "GET /openapi.json", http.HandlerFunc(serveOpenAPI))
 	s.handle(mux, "GET /metrics", s.authenticate(operators, promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP))
 	s.handle(mux, "POST /v1/batches", s.authenticate(hospitals, s.postBatch))
+	s.handle(mux, "POST /v1/precheck", s.authenticate([]string{RoleHospital, RoleAgency}, s.postPrecheck))
 	s.handle(mux, "GET /v1/batches/{batch_id}", s.authenticate(everyone, s.getBatch))
 	s.handle(mux, "GET /v1/claims/{provider_id}/{claim_id}", s.authenticate(everyone, s.getClaim))
 	s.handle(mux, "GET /v1/providers/{provider_id}", s.authenticate(everyone, s.getProvider))

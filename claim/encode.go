@@ -43,7 +43,9 @@ func (r *Result) AppendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	b = optString(b, `,"policy_version":`, r.PolicyVersion)
-	b = appendTime(append(b, `,"adjudicated_at":`...), r.AdjudicatedAt)
+	if !r.AdjudicatedAt.IsZero() {
+		b = appendTime(append(b, `,"adjudicated_at":`...), r.AdjudicatedAt)
+	}
 	if s := r.Source; s != nil {
 		b = append(b, `,"source":{"topic":`...)
 		b = appendJSONString(b, s.Topic)
@@ -63,11 +65,27 @@ func (r *Result) appendAmounts(b []byte) []byte {
 		{`,"total":`, r.Total}, {`,"eligible":`, r.Eligible}, {`,"self_pay":`, r.SelfPay}, {`,"deductible":`, r.Deductible},
 		{`,"basic":`, r.Basic}, {`,"critical":`, r.Critical}, {`,"assistance":`, r.Assistance}, {`,"fund_total":`, r.FundTotal},
 		{`,"member_pays":`, r.MemberPays}, {`,"standard":`, r.Standard}, {`,"fund_to_provider":`, r.FundToProvider},
-		{`,"provider_margin":`, r.ProviderMargin},
+		{`,"provider_margin":`, r.ProviderMargin}, {`,"refused":`, r.Refused},
 	} {
 		if a.m != nil {
 			b = a.m.AppendJSON(append(b, a.key...))
 		}
+	}
+	if len(r.Edits) > 0 {
+		b = append(b, `,"edits":[`...)
+		for i, e := range r.Edits {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(append(b, `{"line_no":`...), int64(e.LineNo), 10)
+			b = appendJSONString(append(b, `,"edit_id":`...), e.EditID)
+			b = appendJSONString(append(b, `,"kind":`...), e.Kind)
+			b = appendJSONString(append(b, `,"action":`...), e.Action)
+			b = e.Amount.AppendJSON(append(b, `,"amount":`...))
+			b = appendJSONString(append(b, `,"source":`...), e.Source)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
 	return b
 }

@@ -39,6 +39,7 @@ const (
 	ReasonNoPolicy              = "no_policy_in_force"
 	ReasonNotInCatalogue        = "not_in_catalogue"
 	ReasonDRGException          = "drg_exception"
+	ReasonLineEdit              = "line_edit" // informational: an edit of the knowledge base acted on a line (POLICY.md §10)
 	// On held results (POLICY.md §9).
 	ReasonFraudHold                = "fraud_hold"
 	ReasonProviderSuspendedPayment = "provider_suspended_payment"
@@ -137,6 +138,17 @@ type DRGInfo struct {
 	RW          *Fixed4 `json:"rw,omitempty"`
 	Points      *Fixed4 `json:"points,omitempty"`
 	Outlier     string  `json:"outlier,omitempty"`
+}
+
+// EditHit is one line an edit acted on (or flagged): the amount it took, exact, and the
+// source it cites.
+type EditHit struct {
+	LineNo int    `json:"line_no"`
+	EditID string `json:"edit_id"`
+	Kind   string `json:"kind"`
+	Action string `json:"action"`
+	Amount Money  `json:"amount"`
+	Source string `json:"source"`
 }
 
 // FraudInfo is the fraud stage's verdict on the claim.
@@ -259,10 +271,12 @@ type Result struct {
 	Standard       *Money     `json:"standard,omitempty"`
 	FundToProvider *Money     `json:"fund_to_provider,omitempty"`
 	ProviderMargin *Money     `json:"provider_margin,omitempty"`
+	Refused        *Money     `json:"refused,omitempty"` // payable by nobody: the provider bears it (POLICY.md §10)
+	Edits          []EditHit  `json:"edits,omitempty"`   // the lines edits acted on, in line order
 	Fraud          *FraudInfo `json:"fraud,omitempty"`
 	Explanation    []Step     `json:"explanation,omitempty"`
 	PolicyVersion  string     `json:"policy_version,omitempty"`
-	AdjudicatedAt  time.Time  `json:"adjudicated_at"`
+	AdjudicatedAt  time.Time  `json:"adjudicated_at,omitzero"` // absent on a pre-check
 	Source         *Source    `json:"source,omitempty"`
 }
 

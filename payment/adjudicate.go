@@ -4,6 +4,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
+	"medclaims/fraud"
 	"medclaims/payment/drg"
 	"medclaims/policy"
 )
@@ -30,6 +31,9 @@ type Input struct {
 	Signup *policy.Signup
 	// Grouper is the bundle's DRG grouper (nil when its data set is missing).
 	Grouper *drg.Grouper
+	// Earlier is the member's other live claims at this provider or another of its
+	// alliance, for repeat edits (§10; the claim rules' history, FRAUD.md §2.1).
+	Earlier []*fraud.Fact
 }
 
 // Priced is the outcome of adjudicating a valid claim.
@@ -45,11 +49,12 @@ type Priced struct {
 func Adjudicate(in Input) Priced {
 	ex := &explainer{steps: make([]claim.Step, 0, 14+min(len(in.Claim.Lines), lineStepLimit)),
 		amounts: make([]claim.Money, 0, 14+min(len(in.Claim.Lines), lineStepLimit))}
+	ed := applyEdits(in)
 	sel := selectMethod(in)
 	reasons := explainMethod(sel, ex)
-	el := eligibleAmounts(in.Claim, in.Bundle, ex)
-	sh := shareCost(in, el.eligible, ex)
-	ps := pricedProvider(in, sel, sh.fund, sh.memberPays, ex)
+	el := eligibleAmounts(in.Claim, in.Bundle, ed, ex)
+	sh := shareCost(in, el.eligible, el.refused, ex)
+	ps := pricedProvider(in, sel, sh.fund, sh.memberPays, el.refused, ex)
 	return assemble(in, sel, append(reasons, el.reasons...), el, sh, ps, ex)
 }
 
@@ -75,11 +80,11 @@ func explainMethod(sel selection, ex *explainer) []claim.Reason {
 func assemble(in Input, sel selection, reasons []claim.Reason, el eligibleAmount, sh shares, ps providerSide, ex *explainer) Priced {
 	am := [...]claim.Money{{Decimal: in.Claim.Total}, {Decimal: el.eligible}, {Decimal: el.selfPay}, {Decimal: sh.deductible},
 		{Decimal: sh.basic}, {Decimal: sh.critical}, {Decimal: sh.assistance}, {Decimal: sh.fund}, {Decimal: sh.memberPays},
-		{Decimal: *ps.fundToProvider}}
+		{Decimal: *ps.fundToProvider}, {Decimal: el.refused}}
 	r := claim.Result{
 		Status: claim.StatusAdjudicated, Reasons: reasons, Method: sel.method, DRG: ps.drgInfo,
 		Total: &am[0], Eligible: &am[1], SelfPay: &am[2], Deductible: &am[3], Basic: &am[4], Critical: &am[5],
-		Assistance: &am[6], FundTotal: &am[7], MemberPays: &am[8], FundToProvider: &am[9],
+		Assistance: &am[6], FundTotal: &am[7], MemberPays: &am[8], FundToProvider: &am[9], Refused: &am[10], Edits: el.hits,
 		Explanation: ex.steps, PolicyVersion: in.Bundle.Version,
 	}
 	if ps.standard != nil {

@@ -251,6 +251,9 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	year := date.Year()
 	t := bk.totals(m.ID, year)
 	in.Totals, in.Grouper = *t, bk.grouper(bundle.Grouper)
+	if bundle.RepeatEdits() {
+		in.Earlier = bk.sameCare(c, bundle)
+	}
 	if c.ApprovedReferral() {
 		in.ChainDeductible = bk.chainDeductible(c)
 	}
@@ -281,6 +284,26 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 			Kind: KindCapitationConsumption, Amount: rec.Capitation, Key: rec.Key, Version: version})
 	}
 	return eff
+}
+
+// sameCare is the member's live claims (the claim rules' history) at the claim's provider
+// or at a provider of its non-empty alliance (POLICY.md §10, repeat): mutual recognition of
+// results holds within an alliance. Alliances are read from the bundle in force.
+func (bk *Book) sameCare(c *claim.Claim, b *policy.Bundle) []*fraud.Fact {
+	var out []*fraud.Fact
+	alliance := ""
+	if p := b.Providers[c.ProviderID]; p != nil {
+		alliance = p.AllianceID
+	}
+	for _, f := range bk.History[c.MemberID] {
+		if f.Key == (claim.Key{ProviderID: c.ProviderID, ClaimID: c.ClaimID}) {
+			continue
+		}
+		if p := b.Providers[f.Key.ProviderID]; f.Key.ProviderID == c.ProviderID || (alliance != "" && p != nil && p.AllianceID == alliance) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // parties resolves the provider, member, referring provider and primary-care signup of a

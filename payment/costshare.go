@@ -41,7 +41,7 @@ func rulesFor(in Input) (careRules, Kind, Kind) {
 
 // shareCost applies deductible, basic bands with ratio adjustments and the annual cap,
 // critical illness, assistance and the combined ceiling, in that order.
-func shareCost(in Input, eligible decimal.Decimal, ex *explainer) shares {
+func shareCost(in Input, eligible, refused decimal.Decimal, ex *explainer) shares {
 	rules, dk, bk := rulesFor(in)
 	s := shares{deductibleKind: dk, basicKind: bk}
 	adj, adjNotes, unreferred := ratioAdjustment(in)
@@ -56,11 +56,16 @@ func shareCost(in Input, eligible decimal.Decimal, ex *explainer) shares {
 	s.oop = eligible.Sub(s.basic)
 	s.critical = criticalIllness(in, s.oop, ex)
 	s.assistance = medicalAssistance(in, eligible, s.basic, s.critical, ex)
-	s.assistance, s.critical = ceiling(in, s.basic, s.critical, s.assistance, ex)
+	cost := in.Claim.Total.Sub(refused) // what someone pays: the refused amount is nobody's (§10.3)
+	s.assistance, s.critical = ceiling(in, cost, s.basic, s.critical, s.assistance, ex)
 	s.fund = s.basic.Add(s.critical).Add(s.assistance)
-	s.memberPays = in.Claim.Total.Sub(s.fund)
+	s.memberPays = cost.Sub(s.fund)
 	ex.add("fund_total", "fund total = basic "+money(s.basic)+" + critical "+money(s.critical)+" + assistance "+money(s.assistance), s.fund)
-	ex.add("member_pays", "member pays = total "+num(in.Claim.Total)+" − fund total "+money(s.fund), s.memberPays)
+	if refused.IsZero() {
+		ex.add("member_pays", "member pays = total "+num(in.Claim.Total)+" − fund total "+money(s.fund), s.memberPays)
+	} else {
+		ex.add("member_pays", "member pays = total "+num(in.Claim.Total)+" − refused "+money(refused)+" − fund total "+money(s.fund), s.memberPays)
+	}
 	return s
 }
 
@@ -252,19 +257,23 @@ func medicalAssistance(in Input, eligible, basic, critical decimal.Decimal, ex *
 
 // ceiling applies the combined ceiling (§5, §9.19): assistance gives way first, then
 // critical illness. It returns the reduced assistance and critical amounts.
-func ceiling(in Input, basic, critical, assistance decimal.Decimal, ex *explainer) (decimal.Decimal, decimal.Decimal) {
+func ceiling(in Input, cost, basic, critical, assistance decimal.Decimal, ex *explainer) (decimal.Decimal, decimal.Decimal) {
 	b := in.Bundle
 	if b.MaxCoverage == nil {
 		return assistance, critical
 	}
-	limit := b.MaxCoverage.Mul(in.Claim.Total).Round(2)
+	limit := b.MaxCoverage.Mul(cost).Round(2)
 	excess := basic.Add(critical).Add(assistance).Sub(limit)
 	if !excess.IsPositive() {
 		return assistance, critical
 	}
 	fromA := decimal.Min(excess, assistance)
 	fromC := decimal.Min(excess.Sub(fromA), critical)
-	ex.add("ceiling", fmt.Sprintf("basic + critical + assistance may not exceed %s × total = %s: assistance −%s, critical −%s",
-		b.MaxCoverage, limit, money(fromA), money(fromC)), fromA.Add(fromC).Neg())
+	of := "total"
+	if !cost.Equal(in.Claim.Total) {
+		of = "(total − refused)"
+	}
+	ex.add("ceiling", fmt.Sprintf("basic + critical + assistance may not exceed %s × %s = %s: assistance −%s, critical −%s",
+		b.MaxCoverage, of, limit, money(fromA), money(fromC)), fromA.Add(fromC).Neg())
 	return assistance.Sub(fromA), critical.Sub(fromC)
 }

@@ -18,7 +18,9 @@ const lineStepLimit = 200
 // eligibleAmount is the §3 outcome: the eligible and self-pay amounts of a claim.
 type eligibleAmount struct {
 	raw, eligible, selfPay decimal.Decimal
-	reasons                []claim.Reason // not_in_catalogue
+	refused                decimal.Decimal // payable by nobody (§10), rounded to 0.01
+	reasons                []claim.Reason  // not_in_catalogue, line_edit
+	hits                   []claim.EditHit // the edits that acted, for the result
 }
 
 // lineOutcome is one line's eligible amount and how it was reached.
@@ -29,11 +31,14 @@ type lineOutcome struct {
 	base, el decimal.Decimal
 	capped   bool
 	capAmt   decimal.Decimal
+	edited   bool            // edits took part of the line: el is on left, not base
+	left     decimal.Decimal // what the edits left of base (§10.2)
 }
 
 // eligibleAmounts applies POLICY.md §3 line by line: catalogue class and ratio, the unit
-// price ceiling; Σ rounded to 0.01; self-pay is the rest of the total.
-func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ex *explainer) eligibleAmount {
+// price ceiling, on what the line edits (§10) left; Σ rounded to 0.01; self-pay is the
+// rest of the total less the refused amount.
+func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ed edited, ex *explainer) eligibleAmount {
 	var buf [16]lineOutcome // most claims: no allocation for the line outcomes
 	outs := buf[:0]
 	if len(c.Lines) <= len(buf) {
@@ -44,21 +49,40 @@ func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ex *explainer) eligibleAm
 	raw := zero
 	for i := range c.Lines {
 		outs[i] = priceLine(&c.Lines[i], b)
+		if ed.taken != nil && outs[i].known {
+			outs[i].afterEdits(ed, i)
+		}
 		if !outs[i].el.IsZero() {
 			raw = raw.Add(outs[i].el)
 		}
 	}
-	var reasons []claim.Reason
-	if len(c.Lines) > lineStepLimit {
-		reasons = explainGrouped(outs, ex)
+	grouped := len(c.Lines) > lineStepLimit
+	reasons := explainEdits(ed, grouped, ex)
+	if grouped {
+		reasons = append(explainGrouped(outs, ex), reasons...)
 	} else {
-		reasons = explainLines(outs, ex)
+		reasons = append(explainLines(outs, ex), reasons...)
 	}
-	out := eligibleAmount{raw: raw, eligible: raw.Round(2), reasons: reasons}
-	out.selfPay = c.Total.Sub(out.eligible)
+	out := eligibleAmount{raw: raw, eligible: raw.Round(2), refused: ed.refused.Round(2), reasons: reasons, hits: ed.hits}
+	out.selfPay = c.Total.Sub(out.refused).Sub(out.eligible)
 	ex.add("eligible", "eligible amount Σ eligible lines "+num(raw)+", rounded to 0.01", out.eligible)
+	if ed.hits != nil {
+		ex.add("refused", "refused (拒付, payable by nobody: the provider bears it) Σ "+num(ed.refused)+", rounded to 0.01", out.refused)
+		ex.add("self_pay", "self-pay = total "+num(c.Total)+" − refused "+num(out.refused)+" − eligible "+num(out.eligible), out.selfPay)
+		return out
+	}
 	ex.add("self_pay", "self-pay = total "+num(c.Total)+" − eligible "+num(out.eligible), out.selfPay)
 	return out
+}
+
+// afterEdits applies what the line edits took of line i: el is the ratio on what is left.
+func (o *lineOutcome) afterEdits(ed edited, i int) {
+	t := ed.taken[i]
+	if !t.whole && t.x.IsZero() {
+		return
+	}
+	o.edited, o.left = true, ed.remaining(i, o.line, o.base)
+	o.el = ratioOf(o.item, o.left)
 }
 
 func priceLine(l *claim.Line, b *policy.Bundle) lineOutcome {
@@ -72,14 +96,19 @@ func priceLine(l *claim.Line, b *policy.Bundle) lineOutcome {
 			o.base, o.capped, o.capAmt = capAmt, true, capAmt
 		}
 	}
+	o.el = ratioOf(item, o.base)
+	return o
+}
+
+// ratioOf is the eligible part of an amount of the item: class A whole, C none, B its ratio.
+func ratioOf(item policy.Item, amount decimal.Decimal) decimal.Decimal {
 	switch item.Class {
 	case "A": // ratio 1 (enforced at load)
-		o.el = o.base
+		return amount
 	case "C": // ratio 0
-	default:
-		o.el = o.base.Mul(item.EligibleRatio)
+		return zero
 	}
-	return o
+	return amount.Mul(item.EligibleRatio)
 }
 
 // explainLines gives one step (and, for an unknown item, one reason) per line.
@@ -94,11 +123,14 @@ func explainLines(outs []lineOutcome, ex *explainer) []claim.Reason {
 			ex.add("line", "line "+no+" "+l.ItemCode+": not in catalogue, class C, eligible 0 of "+num(l.Amount), zero)
 			continue
 		}
-		note := ""
+		note, on := "", o.base
 		if o.capped {
 			note = ", above the price ceiling " + num(l.Quantity) + " × " + num(*o.item.MaxUnitPrice) + " = " + num(o.capAmt)
 		}
-		ex.add("line", "line "+no+" "+l.ItemCode+" class "+o.item.Class+note+": "+num(o.base)+" × eligible ratio "+ratioText(o.item), o.el)
+		if o.edited {
+			note, on = note+", edits left "+num(o.left)+" of "+num(o.base), o.left
+		}
+		ex.add("line", "line "+no+" "+l.ItemCode+" class "+o.item.Class+note+": "+num(on)+" × eligible ratio "+ratioText(o.item), o.el)
 	}
 	return reasons
 }
@@ -108,7 +140,7 @@ type itemGroup struct {
 	code             string
 	lines            []int
 	amount, base, el decimal.Decimal
-	capped           int
+	capped, edited   int
 	item             policy.Item
 	known            bool
 }
@@ -126,7 +158,11 @@ func explainGrouped(outs []lineOutcome, ex *explainer) []claim.Reason {
 			order = append(order, g.code)
 		}
 		g.lines = append(g.lines, o.line.LineNo)
-		g.amount, g.base, g.el = g.amount.Add(o.line.Amount), g.base.Add(o.base), g.el.Add(o.el)
+		on := o.base
+		if o.edited {
+			on, g.edited = o.left, g.edited+1
+		}
+		g.amount, g.base, g.el = g.amount.Add(o.line.Amount), g.base.Add(on), g.el.Add(o.el)
 		if o.capped {
 			g.capped++
 		}
@@ -146,6 +182,9 @@ func explainGrouped(outs []lineOutcome, ex *explainer) []claim.Reason {
 		note := ""
 		if g.capped > 0 {
 			note = ", " + strconv.Itoa(g.capped) + " line(s) above the price ceiling"
+		}
+		if g.edited > 0 {
+			note += ", " + strconv.Itoa(g.edited) + " line(s) after edits"
 		}
 		ex.add("line", what+" class "+g.item.Class+note+": Σ "+num(g.base)+" × eligible ratio "+ratioText(g.item), g.el)
 	}

@@ -166,9 +166,9 @@ type providerSide struct {
 }
 
 // pricedProvider computes the provider payment of POLICY.md §6 for the selected method.
-func pricedProvider(in Input, sel selection, fund, memberPays decimal.Decimal, ex *explainer) providerSide {
+func pricedProvider(in Input, sel selection, fund, memberPays, refused decimal.Decimal, ex *explainer) providerSide {
 	c := in.Claim
-	total := c.Total
+	total := c.Total.Sub(refused) // the cost of the case: the refused amount is the provider's loss (§10.3)
 	var out providerSide
 	if sel.group != nil {
 		g := sel.group
@@ -192,13 +192,17 @@ func pricedProvider(in Input, sel selection, fund, memberPays decimal.Decimal, e
 	case MethodBedDay:
 		standard = bedDayStandard(sel.bedDay, c.LOS(), ex)
 	case MethodDRG:
-		standard = drgStandard(in, sel, out.drgInfo, ex)
+		standard = drgStandard(in, sel, out.drgInfo, total, ex)
 	}
 	ftp := floor0(standard.Sub(memberPays))
 	margin := standard.Sub(total)
 	out.standard, out.fundToProvider, out.margin = &standard, &ftp, &margin
 	ex.add("provider_payment", "fund to provider = max(0, standard "+money(standard)+" − member pays "+money(memberPays)+")", ftp)
-	ex.add("provider_margin", "provider margin = standard "+money(standard)+" − total "+money(total), margin)
+	if refused.IsZero() {
+		ex.add("provider_margin", "provider margin = standard "+money(standard)+" − total "+money(total), margin)
+	} else {
+		ex.add("provider_margin", "provider margin = standard "+money(standard)+" − (total − refused) "+money(total), margin)
+	}
 	return out
 }
 
@@ -234,9 +238,9 @@ func bedDayStandard(rule policy.BedDayRule, los int, ex *explainer) decimal.Deci
 // drgStandard prices a DRG case by points (POLICY.md §6): base points RW × 100, high and
 // low outliers on the total, the hospital coefficient for normal cases, points Round(4),
 // standard = Round(2)(points / 100 × base rate).
-func drgStandard(in Input, sel selection, info *claim.DRGInfo, ex *explainer) decimal.Decimal {
+func drgStandard(in Input, sel selection, info *claim.DRGInfo, cost decimal.Decimal, ex *explainer) decimal.Decimal {
 	b, p := in.Bundle, in.Provider
-	rw, avg, cost := sel.weight.RW, sel.weight.AvgCost, in.Claim.Total
+	rw, avg := sel.weight.RW, sel.weight.AvgCost
 	base := rw.Mul(hundred)
 	ratio := cost.DivRound(avg, divPlaces)
 	T, hasT := b.DRG.HighOutlierThreshold(rw)

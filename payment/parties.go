@@ -87,7 +87,7 @@ func NewPolicies(bs ...*policy.Bundle) Policies {
 func (ps Policies) Reach() int {
 	days := fraud.Params{}.Reach()
 	for _, b := range ps {
-		days = max(days, fraud.NewParams(b.Fraud).Reach())
+		days = max(days, fraud.NewParams(b.Fraud).Reach(), b.RepeatDays())
 	}
 	return days
 }

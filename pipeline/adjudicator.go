@@ -61,7 +61,7 @@ type Adjudicator struct {
 	metrics  *Metrics
 	consumer *Consumer
 
-	policies *policyCache
+	policies *store.PolicyCache
 }
 
 // NewAdjudicator builds the consumer; metrics may be nil.
@@ -77,7 +77,7 @@ func NewAdjudicator(cfg AdjudicatorConfig, st *store.Store, log *slog.Logger, m 
 		return nil, err
 	}
 	a.consumer, a.log, a.metrics = c, c.log, c.metrics
-	a.policies = &policyCache{st: st, log: c.log}
+	a.policies = store.NewPolicyCache(st, c.log)
 	return a, nil
 }
 
@@ -161,7 +161,7 @@ type recordFlag struct {
 }
 
 func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []recordFlag, error) {
-	policies, err := a.policies.get(ctx)
+	policies, err := a.policies.Get(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

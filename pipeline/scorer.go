@@ -40,7 +40,7 @@ type Scorer struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	consumer *Consumer
-	policies *policyCache
+	policies *store.PolicyCache
 	wake     chan struct{}
 
 	mu      sync.Mutex
@@ -73,7 +73,7 @@ func NewScorer(cfg ScorerConfig, st *store.Store, log *slog.Logger, m *Metrics) 
 		return nil, err
 	}
 	s.consumer, s.log, s.metrics = c, c.log, c.metrics
-	s.policies = &policyCache{st: st, log: c.log}
+	s.policies = store.NewPolicyCache(st, c.log)
 	return s, nil
 }
 
@@ -179,7 +179,7 @@ func (s *Scorer) evaluate(ctx context.Context) {
 }
 
 func (s *Scorer) evaluateOnce(ctx context.Context) error {
-	policies, err := s.policies.get(ctx)
+	policies, err := s.policies.Get(ctx)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -165,4 +166,74 @@ func (e *Edit) units(p string) bool {
 	}
 	e.Per, e.Units = per, q
 	return true
+}
+
+// editIndex is the bundle's edits by the item they act on, each list in the order a line
+// is tested (kind, then edit_id).
+type editIndex struct {
+	byItem map[string][]*Edit
+	repeat bool // some edit is of kind repeat: adjudication needs the member's history
+}
+
+func newEditIndex(edits []Edit) *editIndex {
+	x := &editIndex{byItem: map[string][]*Edit{}}
+	for i := range edits {
+		e := &edits[i]
+		x.byItem[e.ItemCode] = append(x.byItem[e.ItemCode], e)
+		x.repeat = x.repeat || e.Kind == "repeat"
+	}
+	for _, list := range x.byItem {
+		sort.SliceStable(list, func(i, j int) bool {
+			if ki, kj := editKindRank[list[i].Kind], editKindRank[list[j].Kind]; ki != kj {
+				return ki < kj
+			}
+			return list[i].ID < list[j].ID
+		})
+	}
+	return x
+}
+
+var editKindRank = func() map[string]int {
+	m := map[string]int{}
+	for i, k := range EditKinds {
+		m[k] = i
+	}
+	return m
+}()
+
+// WholeLine reports whether the edit's kind acts on a whole line (sex … repeat).
+func (e *Edit) WholeLine() bool { return editKindRank[e.Kind] < editKindRank["units"] }
+
+// InEffect reports whether the edit applies to a line dated d.
+func (e *Edit) InEffect(d time.Time) bool {
+	return (e.From.IsZero() || !d.Before(e.From)) && (e.To.IsZero() || !d.After(e.To))
+}
+
+func (b *Bundle) edits() *editIndex {
+	if b.editIndex == nil { // a bundle not built by the loader
+		return newEditIndex(b.Edits)
+	}
+	return b.editIndex
+}
+
+// EditsFor lists the edits acting on lines of the item, in the order a line is tested.
+func (b *Bundle) EditsFor(item string) []*Edit {
+	if len(b.Edits) == 0 {
+		return nil
+	}
+	return b.edits().byItem[item]
+}
+
+// HasEdits reports whether the bundle has any edit; RepeatEdits whether one reads history.
+func (b *Bundle) HasEdits() bool    { return len(b.Edits) > 0 }
+func (b *Bundle) RepeatEdits() bool { return len(b.Edits) > 0 && b.edits().repeat }
+
+// RepeatDays is the longest look-back of the bundle's repeat edits (0 when none): the
+// member history adjudication must read.
+func (b *Bundle) RepeatDays() int {
+	days := 0
+	for i := range b.Edits {
+		days = max(days, b.Edits[i].Days)
+	}
+	return days
 }

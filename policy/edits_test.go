@@ -24,8 +24,9 @@ const goodEdits = editsHeader +
 // TestEditsLoad: every kind's param is read; a bundle without edits.csv has none.
 func TestEditsLoad(t *testing.T) {
 	files := sampleFiles(t)
+	delete(files, FileEdits)
 	b, err := FromFiles(files, testOptions)
-	if err != nil || len(b.Edits) != 0 {
+	if err != nil || len(b.Edits) != 0 || b.HasEdits() || b.RepeatDays() != 0 {
 		t.Fatalf("no edits.csv: %v %d", err, len(b.Edits))
 	}
 	files[FileEdits] = []byte(goodEdits)
@@ -43,6 +44,14 @@ func TestEditsLoad(t *testing.T) {
 		e["E08"].Per != "day" || e["E08"].Units.String() != "4", e["E09"].Keep.String() != "0.5", *e["E10"].AgeMin != 60 || e["E10"].AgeMax != nil,
 		e["E10"].Action != EditFlag, !strings.Contains(e["E03"].Source, "限定支付范围"):
 		t.Errorf("edits read: %+v", b.Edits)
+	}
+	// the index: an item's edits in test order (kind, then id); repeat's look-back.
+	var order []string
+	for _, x := range b.EditsFor("LAB01") {
+		order = append(order, x.ID)
+	}
+	if strings.Join(order, ",") != "E10,E05,E06" || b.RepeatDays() != 30 || !b.RepeatEdits() || !b.EditsFor("LAB01")[1].WholeLine() || b.EditsFor("XJ01DD04")[0].WholeLine() {
+		t.Errorf("index: LAB01 %v, repeat %d", order, b.RepeatDays())
 	}
 }
 

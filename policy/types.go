@@ -43,6 +43,7 @@ type Bundle struct {
 
 	diseaseIndex map[diseaseKey]int  // (principal, main procedure or "", level) → DiseaseFees index
 	signupIndex  map[string][]Signup // member → signups
+	editIndex    *editIndex          // item → edits in test order
 
 	// Files holds the bundle's files as read, so the bundle can be stored and reloaded.
 	Files map[string][]byte
@@ -353,6 +354,7 @@ func (b *Bundle) index() {
 	for i, f := range b.DiseaseFees {
 		b.diseaseIndex[diseaseKey{f.PrincipalDx, f.MainProcedure, f.Level}] = i
 	}
+	b.editIndex = newEditIndex(b.Edits)
 	b.signupIndex = map[string][]Signup{}
 	for _, s := range b.Signups {
 		b.signupIndex[s.MemberID] = append(b.signupIndex[s.MemberID], s)

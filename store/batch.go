@@ -20,11 +20,25 @@ import (
 
 // Batch is one micro-batch's database transaction: it locks the members involved, reads
 // the state the batch needs and writes the batch's effects.
-type Batch struct{ tx *sqlx.Tx }
+type Batch struct {
+	tx       *sqlx.Tx
+	readOnly bool // a pre-check's reading: no locks, nothing written
+}
 
 // InBatch runs fn inside one transaction and returns the commit error.
 func (s *Store) InBatch(ctx context.Context, fn func(*Batch) error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return fn(&Batch{tx: tx}) })
+}
+
+// Peek runs fn in a read-only transaction, one snapshot, that is rolled back: a pre-check
+// reads what adjudication would read, locks no member and writes nothing (POLICY.md §11).
+func (s *Store) Peek(ctx context.Context, fn func(*Batch) error) error {
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(&Batch{tx: tx, readOnly: true})
 }
 
 // BatchQuery collects what a micro-batch must read: its members, providers (with the
@@ -149,7 +163,11 @@ func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
 // member's accumulators are updated by one transaction at a time (in id order: no deadlock).
 func (b *Batch) LockMembers(ctx context.Context, ids []string) (map[string]*policy.Member, error) {
 	var rows []memberRow
-	if err := b.tx.SelectContext(ctx, &rows, `SELECT `+memberCols+` FROM members WHERE member_id = ANY($1) ORDER BY member_id FOR UPDATE`,
+	lock := " FOR UPDATE"
+	if b.readOnly {
+		lock = ""
+	}
+	if err := b.tx.SelectContext(ctx, &rows, `SELECT `+memberCols+` FROM members WHERE member_id = ANY($1) ORDER BY member_id`+lock,
 		pq.Array(nonEmpty(ids))); err != nil {
 		return nil, fmt.Errorf("lock members: %w", err)
 	}

@@ -5,6 +5,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,6 +36,9 @@ type Outcome struct {
 // the same batch are written in their final state. It returns the flags that are new or
 // changed, to publish.
 func (b *Batch) Save(ctx context.Context, outs []Outcome, now time.Time) ([]fraud.Flag, error) {
+	if b.readOnly {
+		return nil, errors.New("store: a pre-check stores nothing")
+	}
 	if len(outs) == 0 {
 		return nil, nil
 	}

@@ -26,7 +26,7 @@ func TestCloseCommands(t *testing.T) {
 	waitFor(t, 30*time.Second, func() bool {
 		var n int
 		x.Get(&n, `SELECT count(*) FROM submissions`)
-		return n == 39
+		return n == 44
 	})
 	out, stderr, err := medclaims(t, s.env, "close", "--period", "2026-03")
 	if err != nil || !strings.Contains(out, "period 2026-03: version 1 stored") || !strings.Contains(out, "net payable") {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"io"
 	"maps"
 	"slices"
@@ -114,6 +115,7 @@ func printSummary(w io.Writer, s claim.Summary) {
 		}
 		fmt.Fprintf(w, "  claims flagged by rule: %s; held: %d\n", strings.Join(byRule, ", "), s.Held)
 	}
+	printEdits(w, s.ByEdit)
 	if len(s.Rejected) > 0 {
 		fmt.Fprintln(w, "\nRejections:")
 		for _, r := range s.Rejected {
@@ -124,6 +126,21 @@ func printSummary(w io.Writer, s claim.Summary) {
 			fmt.Fprintf(w, "  %-20s %s\n", r.ClaimID, strings.Join(msgs, " | "))
 		}
 	}
+}
+
+// printEdits prints the line edits that acted, by edit, and the amounts by action.
+func printEdits(w io.Writer, rows []claim.EditRow) {
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nLine edits (knowledge base, POLICY.md §10):")
+	by := map[string]decimal.Decimal{}
+	for _, e := range rows {
+		by[e.Action] = by[e.Action].Add(e.Amount)
+		fmt.Fprintf(w, "  %-6s %-10s %-8s %2d line(s) %10s  %s\n", e.EditID, e.Kind, e.Action, e.Lines, e.Amount.StringFixed(2), e.Source)
+	}
+	fmt.Fprintf(w, "  refused by edit (payable by nobody) %s; self-paid by edit %s; flagged for review %s\n",
+		by["refuse"].StringFixed(2), by["self_pay"].StringFixed(2), by["flag"].StringFixed(2))
 }
 
 // printProviders prints the providers with a score and any payment suspension.

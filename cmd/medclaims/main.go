@@ -57,6 +57,14 @@ Commands:
                        holds and recoveries; stores a new statement version when something changed
   statement --period YYYY-MM [--provider ID] [--csv|--json]
                        prints the newest stored statement of a closed period
+  precheck [--summary] FILE
+                       pre-check (事前提醒): the results adjudication would give the claims of FILE
+                       now, against the database (history, accumulators, edits, claim rules,
+                       holds); one result JSON per line; nothing stored, published or counted
+  simulate --bundle DIR --from D --to D [--provider ID] [--csv|--html FILE]
+                       policy what-if: re-prices the stored live claims of the window under a
+                       draft bundle that is not loaded; reports fund and provider amounts before
+                       and after, refused and self-paid by edit, holds by rule; changes nothing
   case list|show|open|notify|respond|decide
                        the case workflow (FRAUD.md §5) with the API's rules and audit; --as NAME
                        records who acts (see medclaims case for each subcommand's flags)
@@ -181,6 +189,10 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdClose(ctx, rest, std)
 	case "statement":
 		return cmdStatement(ctx, rest, std)
+	case "precheck":
+		return cmdPrecheck(ctx, rest, std)
+	case "simulate":
+		return cmdSimulate(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}

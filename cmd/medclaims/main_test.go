@@ -89,7 +89,7 @@ func TestPriceGolden(t *testing.T) {
 		}
 		t.Fatalf("output has %d lines, golden %d", len(gl), len(wl))
 	}
-	if n := strings.Count(out, "\n"); n != 40 {
+	if n := strings.Count(out, "\n"); n != 45 {
 		t.Errorf("%d results, want one per submission (40)", n)
 	}
 }
@@ -160,14 +160,14 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	// at the door, as the API does, names it, and exits 1; the other 39 go in.
 	out, stderr, err := medclaims(t, append(env, "KAFKA_BROKERS="+broker), "submit", "--batch-id", "E2E-1", "../../sample/claims.jsonl")
 	if exitStatus(err) != 1 || strings.TrimSpace(out) != "E2E-1" || !strings.Contains(stderr, `refused line 31 (claim "H2001-2026-000296"): missing_field`) ||
-		!strings.Contains(stderr, "39 submissions acknowledged") {
+		!strings.Contains(stderr, "44 submissions acknowledged") {
 		t.Fatalf("submit: %v %q %s", err, out, stderr)
 	}
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
 	for n := 0; n < 39; {
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("%d of 39 submissions processed\n%s", n, serveErr.String())
+			t.Fatalf("%d of 44 submissions processed\n%s", n, serveErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1'`)
@@ -175,7 +175,7 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	var recorded, refused int
 	x.Get(&recorded, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1'`)
 	x.Get(&refused, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1' AND status = 'rejected' AND claim_id = 'H2001-2026-000296'`)
-	if recorded != 40 || refused != 1 {
+	if recorded != 45 || refused != 1 {
 		t.Errorf("the batch's record: %d items, %d refused (want 40, 1)", recorded, refused)
 	}
 	priced, _, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
@@ -239,8 +239,9 @@ func TestDemoExit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out, stderr)
 	}
-	for _, want := range []string{"every submission adjudicated", "adjudicated     26", "rejected     11", "voided      1", "provider_banned",
-		"bed_day      2", "capitation      3", "disease      5", "drg      4", "ffs     14", "held      2",
+	for _, want := range []string{"every submission adjudicated", "adjudicated     31", "rejected     11", "voided      1", "provider_banned",
+		"bed_day      2", "capitation      5", "disease      5", "drg      4", "ffs     17", "held      2",
+		"E0008  repeat     refuse    1 line(s)     120.00", "refused by edit (payable by nobody) 1893.00; self-paid by edit 8231.00; flagged for review 136.00",
 		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1; held: 2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

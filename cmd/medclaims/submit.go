@@ -50,7 +50,7 @@ func readItems(path string, stdin io.Reader) ([]claim.Item, error) {
 			return items, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w (nothing was submitted)", name, err)
+			return nil, fmt.Errorf("%s: %w (nothing was taken)", name, err)
 		}
 		items = append(items, it)
 	}

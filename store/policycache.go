@@ -1,4 +1,4 @@
-package pipeline
+package store
 
 import (
 	"context"
@@ -7,13 +7,12 @@ import (
 	"time"
 
 	"medclaims/payment"
-	"medclaims/store"
 )
 
-// policyCache holds the stored policy versions, reloading them when the stored set changes.
+// PolicyCache holds the stored policy versions, reloading them when the stored set changes.
 // While no version is loaded it warns every 30 seconds: every claim is being rejected.
-type policyCache struct {
-	st  *store.Store
+type PolicyCache struct {
+	st  *Store
 	log *slog.Logger
 
 	mu       sync.Mutex
@@ -22,7 +21,11 @@ type policyCache struct {
 	warned   time.Time
 }
 
-func (c *policyCache) get(ctx context.Context) (payment.Policies, error) {
+// NewPolicyCache returns an empty cache over the store's policy versions.
+func NewPolicyCache(st *Store, log *slog.Logger) *PolicyCache { return &PolicyCache{st: st, log: log} }
+
+// Get returns the stored policy versions, reading them again only when they changed.
+func (c *PolicyCache) Get(ctx context.Context) (payment.Policies, error) {
 	hashes, err := c.st.PolicyHashes(ctx)
 	if err != nil {
 		return nil, err
