@@ -23,7 +23,7 @@ var templateFS embed.FS
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"json": func(v any) string { b, _ := json.MarshalIndent(v, "", " "); return string(b) }}
 	out := map[string]*template.Template{}
-	for _, p := range []string{"login", "flags", "provider", "cases", "case"} {
+	for _, p := range []string{"login", "flags", "provider", "cases", "case", "claim"} {
 		out[p] = template.Must(template.New(p+".html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return out
@@ -48,6 +48,7 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET /console/providers/{provider_id}", s.console(reviewers, s.providerPage))
 	s.handle(mux, "GET /console/cases", s.console(everyone, s.casesPage))
 	s.handle(mux, "GET /console/cases/{case_id}", s.console(everyone, s.casePage))
+	s.handle(mux, "GET /console/claims/{provider_id}/{claim_id}", s.console(everyone, s.claimPage))
 	s.handle(mux, "POST /console/cases", s.console(investigators, s.consoleOpenCase))
 	s.handle(mux, "POST /console/cases/{case_id}/{action}", s.console(everyone, s.consoleMove))
 }

@@ -130,6 +130,32 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		t.Errorf("the provider page after the decision: %q", standing)
 	}
 	shot("5-provider-barred")
+	// The claim page: a line's edits with the source each cites, then the explanation.
+	do("a claim with edits", chromedp.Navigate(e.base+"/console/claims/H2001/H2001-2026-100103"), chromedp.WaitVisible("#edits"))
+	if edits := text("#edits"); !strings.Contains(edits, "E0008") || !strings.Contains(edits, "repeat") || !strings.Contains(edits, "医联体检查检验结果互认") ||
+		!strings.Contains(edits, "7800.00") || !strings.Contains(text("#amounts"), "refused") {
+		t.Errorf("the claim page's edits: %q", edits)
+	}
+	shot("6-claim-edits")
+	// A hospital's console session reads its own claims only.
+	for _, c := range []struct {
+		provider string
+		want     int
+	}{{"H2001", http.StatusOK}, {"H3001", http.StatusNotFound}} {
+		req, _ := http.NewRequest("GET", e.base+"/console/claims/"+c.provider+"/H2001-2026-100103", nil)
+		if c.provider == "H3001" {
+			req, _ = http.NewRequest("GET", e.base+"/console/claims/H3001/H3001-2026-000101", nil)
+		}
+		req.AddCookie(e.consoleSession(e.token("hospital:H2001")))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("hospital H2001 reading a claim of %s in the console: %d, want %d", c.provider, resp.StatusCode, c.want)
+		}
+	}
 	// A form posted with the session but without its CSRF token is refused.
 	session := e.consoleSession(e.tokens["investigator"])
 	for _, body := range []string{"note=x", "note=x&csrf=0000"} {

@@ -97,6 +97,10 @@ func (m Money) String() string {
 	return string(b[1 : len(b)-1])
 }
 
+// Format prints the amount as String does for every verb: the embedded decimal's own
+// Format would otherwise win and drop the cents ("120" for 120.00).
+func (m Money) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(m.String())) }
+
 // UnmarshalJSON parses a JSON string or number exactly.
 func (m *Money) UnmarshalJSON(b []byte) error {
 	b = bytes.Trim(b, `"`)

@@ -182,8 +182,11 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Every claim's current stored version equals the last offline result for that claim.
+	// Every claim's current stored version equals, field for field (edits, reasons, fraud
+	// block and explanation included), the last offline result for that claim; only what a
+	// submission has (batch, source, processing time) differs.
 	want := map[string]string{}
+	edited := 0
 	sc := bufio.NewScanner(strings.NewReader(priced))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -192,16 +195,11 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 			t.Fatal(err)
 		}
 		if r.Status != claim.StatusRejected {
-			std, margin := "-", "-"
-			if r.Standard != nil {
-				std, margin = r.Standard.String(), r.ProviderMargin.String()
-			}
-			want[r.ProviderID+"/"+r.ClaimID] = fmt.Sprintf("v%d %s %s %s %s %s %s %s", r.Version, r.Status, r.Method,
-				r.FundTotal.Dec().StringFixed(2), r.MemberPays.Dec().StringFixed(2), std, r.FundToProvider.Dec().StringFixed(2), margin)
+			want[r.ProviderID+"/"+r.ClaimID] = resultFields(r)
+			edited += len(r.Edits)
 		}
 	}
-	rows, err := x.Query(`SELECT DISTINCT ON (provider_id, claim_id) provider_id, claim_id, version, status, method, fund_total, member_pays,
-		COALESCE(standard::text, '-'), fund_to_provider, COALESCE(provider_margin::text, '-')
+	rows, err := x.Query(`SELECT DISTINCT ON (provider_id, claim_id) provider_id, claim_id, COALESCE(voided_result, result)
 		FROM claim_results ORDER BY provider_id, claim_id, version DESC`)
 	if err != nil {
 		t.Fatal(err)
@@ -209,21 +207,31 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	defer rows.Close()
 	got := map[string]string{}
 	for rows.Next() {
-		var p, c, s, method, f, m, std, ftp, margin string
-		var v int
-		if err := rows.Scan(&p, &c, &v, &s, &method, &f, &m, &std, &ftp, &margin); err != nil {
+		var p, c string
+		var b []byte
+		var r claim.Result
+		if err := rows.Scan(&p, &c, &b); err != nil {
 			t.Fatal(err)
 		}
-		got[p+"/"+c] = fmt.Sprintf("v%d %s %s %s %s %s %s %s", v, s, method, f, m, std, ftp, margin)
+		if err := json.Unmarshal(b, &r); err != nil {
+			t.Fatal(err)
+		}
+		got[p+"/"+c] = resultFields(r)
 	}
 	for k, w := range want {
 		if got[k] != w {
-			t.Errorf("%s: stored %q, price %q", k, got[k], w)
+			t.Errorf("%s: stored\n%s\nprice\n%s", k, got[k], w)
 		}
 	}
-	if len(got) != len(want) {
-		t.Errorf("stored %d claims, price adjudicated %d", len(got), len(want))
+	if len(got) != len(want) || edited < 10 {
+		t.Errorf("stored %d claims, price adjudicated %d; %d edit entries", len(got), len(want), edited)
 	}
+}
+
+// resultFields is a result without what only a submission has.
+func resultFields(r claim.Result) string {
+	r.BatchID, r.Source, r.AdjudicatedAt = "", nil, time.Time{}
+	return string(r.AppendJSON(nil))
 }
 
 // TestDemoExit runs the demo end to end on its own database.
