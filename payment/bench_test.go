@@ -1,7 +1,12 @@
 package payment
 
 import (
+	"bytes"
+	"fmt"
+	"maps"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -129,4 +134,110 @@ func benchParallel(b *testing.B, bundle *policy.Bundle, subs []claim.Submission)
 	}
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// BenchmarkAdjudicateNoEdits is BenchmarkAdjudicate without the sample bundle's edits.csv:
+// the base the edits' cost is read against.
+func BenchmarkAdjudicateNoEdits(b *testing.B) {
+	bundle, subs := fixture()
+	files := maps.Clone(bundle.Files)
+	delete(files, policy.FileEdits)
+	benchBook(b, reload(b, files), subs)
+}
+
+// BenchmarkAdjudicate10kEdits is BenchmarkAdjudicate with 10,000 edits loaded: 9,960 on
+// items the synthetic claims never bill (every kind) and 40 on items they do, tested on
+// every such line and passing (ages, levels, units within their limits, indications met,
+// a one-day repeat window): the cost of carrying a national-size knowledge base.
+func BenchmarkAdjudicate10kEdits(b *testing.B) {
+	bundle, subs := fixture()
+	benchBook(b, manyEdits(b, bundle, 10000, passingEdits), subs)
+}
+
+// BenchmarkAdjudicate10kEditsActing is the same with the 40 billed edits acting on many
+// claims (repeat over the member's history, multiple-procedure discounts, indication flags,
+// units, exclusive flags): what the acted-on lines' entries, steps and reasons add.
+func BenchmarkAdjudicate10kEditsActing(b *testing.B) {
+	bundle, subs := fixture()
+	benchBook(b, manyEdits(b, bundle, 10000, actingEdits), subs)
+}
+
+// BenchmarkLoad10kEdits loads and validates a bundle with 10,000 edits (and 10,000 more
+// catalogue items): the cost of reading edits.csv whole at load.
+func BenchmarkLoad10kEdits(b *testing.B) {
+	bundle, _ := fixture()
+	files := manyEditFiles(bundle, 10000, passingEdits)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		reload(b, files)
+	}
+}
+
+func reload(b testing.TB, files map[string][]byte) *policy.Bundle {
+	out, err := policy.FromFiles(files, PolicyOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
+}
+
+func manyEdits(b testing.TB, bundle *policy.Bundle, n int, billed []string) *policy.Bundle {
+	return reload(b, manyEditFiles(bundle, n, billed))
+}
+
+// passingEdits are tested on the lines of items the synthetic claims bill and never act.
+var passingEdits = []string{
+	"age,LAB02,,..150,refuse", "level,SRV01,,1,refuse", "units,LAB01,,day:99,refuse", "units,XJ01DD04,,claim:400,refuse",
+	"indication,XC10AA05,,A|B|C|D|E|F|G|H|I|J|K|L|M|N|O|P|Q|R|S|T|Z,refuse", "age,EXM01,,0..,self_pay", "level,BED01,,1,refuse",
+	"units,TCM01,,day:50,refuse", "age,NUR01,,..150,refuse", "level,MAT01,,1,refuse",
+}
+
+// actingEdits act on items the synthetic claims bill.
+var actingEdits = []string{
+	"repeat,EXM01,,7,refuse", "discount,PRC01,,0.5,refuse", "discount,PRC02,,0.5,refuse", "indication,XC10AA05,,E11|I10,flag",
+	"units,LAB01,,day:2,refuse", "age,LAB02,,..120,self_pay", "level,SRV01,,1,refuse", "exclusive,TCM01,,,flag",
+	"sex,BED01,,F,flag", "units,XJ01DD04,,claim:400,refuse",
+}
+
+func manyEditFiles(bundle *policy.Bundle, n int, billed []string) map[string][]byte {
+	files := maps.Clone(bundle.Files)
+	cat := bytes.NewBuffer(append([]byte{}, files[policy.FileCatalogue]...))
+	ed := bytes.NewBufferString("edit_id,kind,item_code,other,param,action,effective_from,effective_to,source\n")
+	kinds := []string{"sex,%s,,F", "age,%s,,18..", "indication,%s,,C50|C16", "level,%s,,3", "exclusive,%s,%s,", "bundled,%s,%s,",
+		"repeat,%s,,30", "units,%s,,day:3", "discount,%s,,0.5"}
+	for i := 0; i < n; i++ {
+		if i < 40 {
+			e := billed[i%len(billed)]
+			if strings.HasPrefix(e, "exclusive") {
+				e = "exclusive,TCM01,LAB0" + strconv.Itoa(1+i%2) + ",,flag"
+			}
+			fmt.Fprintf(ed, "B%05d,%s,2026-01-01,,bench\n", i, e)
+			continue
+		}
+		item, other := fmt.Sprintf("ZX%05d", i), fmt.Sprintf("ZX%05d", i+1)
+		fmt.Fprintf(cat, "%s,Bench item %d,drug,B,0.8,,,\n%s,Bench item %d,drug,B,0.8,,,\n", item, i, other, i+1)
+		k := kinds[i%len(kinds)]
+		row := fmt.Sprintf(k, item, other)
+		if strings.Count(k, "%s") == 1 {
+			row = fmt.Sprintf(k, item)
+		}
+		fmt.Fprintf(ed, "E%05d,%s,refuse,,,bench\n", i, row)
+	}
+	files[policy.FileCatalogue], files[policy.FileEdits] = dedupeCatalogue(cat.Bytes()), ed.Bytes()
+	return files
+}
+
+// dedupeCatalogue keeps the first row of each item code.
+func dedupeCatalogue(b []byte) []byte {
+	seen := map[string]bool{}
+	var out bytes.Buffer
+	for _, line := range strings.SplitAfter(string(b), "\n") {
+		code, _, _ := strings.Cut(line, ",")
+		if line == "" || seen[code] {
+			continue
+		}
+		seen[code] = true
+		out.WriteString(line)
+	}
+	return out.Bytes()
 }

@@ -1,6 +1,7 @@
 package payment
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,9 @@ func applyEdits(in Input) edited {
 	}
 	out.units(in)
 	out.discount(in)
-	sort.SliceStable(out.hits, func(i, j int) bool { return out.hits[i].LineNo < out.hits[j].LineNo })
+	if len(out.hits) > 1 {
+		sort.SliceStable(out.hits, func(i, j int) bool { return out.hits[i].LineNo < out.hits[j].LineNo })
+	}
 	return out
 }
 
@@ -152,11 +155,11 @@ func repeated(earlier []*fraud.Fact, l *claim.Line, days int) bool {
 // (claim:N), from the last lines in line_no order (§10, units).
 func (o *edited) units(in Input) {
 	c := in.Claim
-	done := map[*policy.Edit]bool{}
+	var done []*policy.Edit // a claim meets few units edits: a slice, no map
 	for i := range c.Lines {
 		for _, e := range in.Bundle.EditsFor(c.Lines[i].ItemCode) {
-			if e.Kind == "units" && !done[e] {
-				done[e] = true
+			if e.Kind == "units" && !slices.Contains(done, e) {
+				done = append(done, e)
 				o.unitsEdit(c, e)
 			}
 		}
@@ -165,24 +168,28 @@ func (o *edited) units(in Input) {
 
 // unitsEdit applies one units edit: its lines in effect, grouped by date or whole.
 func (o *edited) unitsEdit(c *claim.Claim, e *policy.Edit) {
-	groups := map[time.Time][]int{}
-	var order []time.Time
+	var idx []int
 	for i := range c.Lines {
-		l := &c.Lines[i]
-		if l.ItemCode != e.ItemCode || o.taken[i].whole || !e.InEffect(l.ServiceDate) {
-			continue
+		if l := &c.Lines[i]; l.ItemCode == e.ItemCode && !o.taken[i].whole && e.InEffect(l.ServiceDate) {
+			idx = append(idx, i)
 		}
-		key := time.Time{}
-		if e.Per == "day" {
-			key = l.ServiceDate
-		}
-		if _, ok := groups[key]; !ok {
-			order = append(order, key)
-		}
-		groups[key] = append(groups[key], i)
 	}
-	for _, key := range order {
-		o.takeExcess(c, e, groups[key])
+	if e.Per != "day" {
+		o.takeExcess(c, e, idx)
+		return
+	}
+	for len(idx) > 0 { // one date at a time, in the order dates first appear
+		d := c.Lines[idx[0]].ServiceDate
+		var same, rest []int
+		for _, i := range idx {
+			if c.Lines[i].ServiceDate.Equal(d) {
+				same = append(same, i)
+			} else {
+				rest = append(rest, i)
+			}
+		}
+		o.takeExcess(c, e, same)
+		idx = rest
 	}
 }
 
@@ -216,29 +223,39 @@ func (o *edited) takeExcess(c *claim.Claim, e *policy.Edit, idx []int) {
 // remaining amount (§10, discount: 多项手术).
 func (o *edited) discount(in Input) {
 	c := in.Claim
-	byDate := map[time.Time][]int{}
-	var order []time.Time
-	edit := make(map[int]*policy.Edit)
+	var idx []int
+	var edit []*policy.Edit // by position in idx
 	for i := range c.Lines {
 		l := &c.Lines[i]
 		e := firstDiscount(in.Bundle.EditsFor(l.ItemCode), l.ServiceDate)
 		if e == nil || o.taken[i].whole || !l.Amount.Sub(o.taken[i].x).IsPositive() {
 			continue
 		}
-		edit[i] = e
-		if _, ok := byDate[l.ServiceDate]; !ok {
-			order = append(order, l.ServiceDate)
-		}
-		byDate[l.ServiceDate] = append(byDate[l.ServiceDate], i)
+		idx, edit = append(idx, i), append(edit, e)
 	}
-	for _, d := range order {
-		idx := byDate[d]
-		keep := o.largest(c, idx)
-		for _, i := range idx {
-			if i != keep {
-				left := c.Lines[i].Amount.Sub(o.taken[i].x)
-				o.hit(&c.Lines[i], i, edit[i], one.Sub(edit[i].Keep).Mul(left))
+	for len(idx) > 1 { // one date at a time
+		d := c.Lines[idx[0]].ServiceDate
+		var same, rest []int
+		var sameEdit, restEdit []*policy.Edit
+		for k, i := range idx {
+			if c.Lines[i].ServiceDate.Equal(d) {
+				same, sameEdit = append(same, i), append(sameEdit, edit[k])
+			} else {
+				rest, restEdit = append(rest, i), append(restEdit, edit[k])
 			}
+		}
+		o.discountDate(c, same, sameEdit)
+		idx, edit = rest, restEdit
+	}
+}
+
+// discountDate keeps the largest of one date's lines and discounts the others.
+func (o *edited) discountDate(c *claim.Claim, idx []int, edit []*policy.Edit) {
+	keep := o.largest(c, idx)
+	for k, i := range idx {
+		if i != keep {
+			left := c.Lines[i].Amount.Sub(o.taken[i].x)
+			o.hit(&c.Lines[i], i, edit[k], one.Sub(edit[k].Keep).Mul(left))
 		}
 	}
 }

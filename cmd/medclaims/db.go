@@ -100,10 +100,7 @@ func cmdLoad(ctx context.Context, args []string, std io3) error {
 		fmt.Fprintf(std.out, "policy %s already loaded with the same content: nothing changed\n", b.Version)
 		return nil
 	}
-	fmt.Fprintf(std.out, "loaded policy %s (effective %s): %d catalogue items, %d providers, %d members, %d signups\n",
-		b.Version, b.EffectiveFrom.Format("2006-01-02"), len(b.Catalogue), len(b.Providers), len(b.Members), len(b.Signups))
-	if len(b.Edits) > 0 {
-		fmt.Fprintf(std.err, "edits.csv: %d line edits validated and stored with the policy; they are not yet applied to lines when claims are priced\n", len(b.Edits))
-	}
+	fmt.Fprintf(std.out, "loaded policy %s (effective %s): %d catalogue items, %d providers, %d members, %d signups, %d line edits\n",
+		b.Version, b.EffectiveFrom.Format("2006-01-02"), len(b.Catalogue), len(b.Providers), len(b.Members), len(b.Signups), len(b.Edits))
 	return nil
 }
