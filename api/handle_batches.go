@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -96,9 +97,15 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 	case mt == "text/csv" && (first[0] == '[' || first[0] == '{'):
 		return nil, errorf(codeBadRequest, "Content-Type is text/csv but the body is JSON: send it as application/json")
 	}
+	return splitItems(body, s.cfg.MaxBatchClaims, "batch", fmt.Sprintf("the batch has more than %d claims: split it", s.cfg.MaxBatchClaims))
+}
+
+// splitItems splits a body into its claims, at least one and at most max; what names the
+// body in errors, tooMany is the answer to more than max.
+func splitItems(body []byte, max int, what, tooMany string) ([]claim.Item, *apiError) {
 	br, err := claim.NewBatchReader(bytes.NewReader(body))
 	if err != nil {
-		return nil, errorf(codeBadRequest, "unreadable batch: %v", err)
+		return nil, errorf(codeBadRequest, "unreadable %s: %v", what, err)
 	}
 	var items []claim.Item
 	for {
@@ -107,14 +114,14 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 			break
 		}
 		if err != nil {
-			return nil, errorf(codeBadRequest, "unreadable batch: %v (nothing was published)", err)
+			return nil, errorf(codeBadRequest, "unreadable %s: %v (nothing was published)", what, err)
 		}
-		if items = append(items, it); len(items) > s.cfg.MaxBatchClaims {
-			return nil, errorf(codeTooLarge, "the batch has more than %d claims: split it", s.cfg.MaxBatchClaims)
+		if items = append(items, it); len(items) > max {
+			return nil, errorf(codeTooLarge, "%s", tooMany)
 		}
 	}
 	if len(items) == 0 {
-		return nil, errorf(codeBadRequest, "the batch has no claims")
+		return nil, errorf(codeBadRequest, "the %s has no claims", what)
 	}
 	return items, nil
 }

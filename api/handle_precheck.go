@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -66,25 +67,5 @@ func (s *Server) readPrecheck(w http.ResponseWriter, r *http.Request) ([]claim.I
 	if len(first) == 0 || (first[0] != '{' && first[0] != '[') {
 		return nil, errorf(codeBadRequest, "send a claim (a JSON object) or an array of at most %d", maxPrecheck)
 	}
-	br, err := claim.NewBatchReader(bytes.NewReader(body))
-	if err != nil {
-		return nil, errorf(codeBadRequest, "unreadable body: %v", err)
-	}
-	var items []claim.Item
-	for {
-		it, err := br.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, errorf(codeBadRequest, "unreadable body: %v", err)
-		}
-		if items = append(items, it); len(items) > maxPrecheck {
-			return nil, errorf(codeTooLarge, "a pre-check holds at most %d claims: split it", maxPrecheck)
-		}
-	}
-	if len(items) == 0 {
-		return nil, errorf(codeBadRequest, "the array is empty: send at least one claim")
-	}
-	return items, nil
+	return splitItems(body, maxPrecheck, "pre-check", fmt.Sprintf("a pre-check holds at most %d claims: split it", maxPrecheck))
 }

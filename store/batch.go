@@ -326,6 +326,11 @@ func (b *Batch) Totals(ctx context.Context, members []string) (map[payment.Membe
 	if err != nil {
 		return nil, fmt.Errorf("read member totals: %w", err)
 	}
+	return scanTotals(rows)
+}
+
+// scanTotals reads rows of (member_id, year, kind, amount) into accumulators.
+func scanTotals(rows *sql.Rows) (map[payment.MemberYear]*payment.Totals, error) {
 	defer rows.Close()
 	out := map[payment.MemberYear]*payment.Totals{}
 	for rows.Next() {

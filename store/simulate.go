@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/lib/pq"
-	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
 	"medclaims/payment"
@@ -83,22 +82,5 @@ func (b *Batch) TotalsBefore(ctx context.Context, events []WindowEvent) (map[pay
 	if err != nil {
 		return nil, fmt.Errorf("read the ledger before the window: %w", err)
 	}
-	defer rows.Close()
-	out := map[payment.MemberYear]*payment.Totals{}
-	for rows.Next() {
-		var my payment.MemberYear
-		var kind, amt string
-		if err := rows.Scan(&my.MemberID, &my.Year, &kind, &amt); err != nil {
-			return nil, err
-		}
-		k, err := payment.ParseKind(kind)
-		if err != nil {
-			return nil, err
-		}
-		if out[my] == nil {
-			out[my] = &payment.Totals{}
-		}
-		out[my][k] = decimal.RequireFromString(amt)
-	}
-	return out, rows.Err()
+	return scanTotals(rows)
 }

@@ -6,9 +6,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jmoiron/sqlx"
 
 	"medclaims/settlement"
 )
@@ -16,18 +13,7 @@ import (
 // TestCloseCommands: close and statement through the built binary on the sample batch: a
 // stored version, an unchanged re-close, a dry run, JSON and CSV, and refused arguments.
 func TestCloseCommands(t *testing.T) {
-	s := startServe(t)
-	if _, stderr, err := medclaims(t, s.env, "load", "../../sample/bundle"); err != nil {
-		t.Fatalf("load: %v %s", err, stderr)
-	}
-	submitSample(t, s.env)
-	x := sqlx.MustOpen("postgres", s.db)
-	defer x.Close()
-	waitFor(t, 30*time.Second, func() bool {
-		var n int
-		x.Get(&n, `SELECT count(*) FROM submissions`)
-		return n == 44
-	})
+	s, _ := serveSample(t)
 	out, stderr, err := medclaims(t, s.env, "close", "--period", "2026-03")
 	if err != nil || !strings.Contains(out, "period 2026-03: version 1 stored") || !strings.Contains(out, "net payable") {
 		t.Fatalf("close: %v %s %s", err, out, stderr)

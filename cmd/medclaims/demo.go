@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/shopspring/decimal"
 	"io"
 	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
 	"medclaims/closing"

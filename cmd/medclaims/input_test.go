@@ -165,6 +165,25 @@ func submitSample(t *testing.T, env []string) {
 	}
 }
 
+// serveSample is a running serve with the sample bundle loaded and the sample batch's 44
+// submissions stored, and a connection to its database.
+func serveSample(t *testing.T) (*served, *sqlx.DB) {
+	t.Helper()
+	s := startServe(t)
+	if _, stderr, err := medclaims(t, s.env, "load", "../../sample/bundle"); err != nil {
+		t.Fatalf("load: %v %s", err, stderr)
+	}
+	submitSample(t, s.env)
+	x := sqlx.MustOpen("postgres", s.db)
+	t.Cleanup(func() { x.Close() })
+	waitFor(t, 30*time.Second, func() bool {
+		var n int
+		x.Get(&n, `SELECT count(*) FROM submissions`)
+		return n == 44
+	})
+	return s, x
+}
+
 // served is a running `medclaims serve` with its database and addresses.
 type served struct {
 	env          []string // for commands that talk to it

@@ -38,18 +38,7 @@ func snapshot(t *testing.T, x *sqlx.DB) string {
 // it reports exactly that edit (and the edit it pre-empts); its HTML opens in Chromium and
 // shows both charts. Nothing stored changes.
 func TestPrecheckAndSimulateCommands(t *testing.T) {
-	s := startServe(t)
-	if _, stderr, err := medclaims(t, s.env, "load", "../../sample/bundle"); err != nil {
-		t.Fatalf("load: %v %s", err, stderr)
-	}
-	submitSample(t, s.env)
-	x := sqlx.MustOpen("postgres", s.db)
-	defer x.Close()
-	waitFor(t, 30*time.Second, func() bool {
-		var n int
-		x.Get(&n, `SELECT count(*) FROM submissions`)
-		return n == 44
-	})
+	s, x := serveSample(t)
 	before := snapshot(t, x)
 	dir := t.TempDir()
 
