@@ -37,7 +37,7 @@ func (s Service) Check(ctx context.Context, providerID string, items []claim.Ite
 		if err != nil {
 			continue
 		}
-		if providerID != "" && sub.Sent.ProviderID != providerID {
+		if providerID != "" && sub.Sent.ProviderID != "" && sub.Sent.ProviderID != providerID {
 			return nil, fmt.Errorf("%w: %s is claim %s of provider %s", ErrForeign, it.Where, sub.Sent.ClaimID, sub.Sent.ProviderID)
 		}
 		subs[i] = &sub

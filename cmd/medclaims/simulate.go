@@ -35,6 +35,9 @@ func cmdSimulate(ctx context.Context, args []string, std io3) error {
 	if req.To, err = time.Parse(time.DateOnly, *to); err != nil {
 		return badFlag(fs, "--to %q: want YYYY-MM-DD", *to)
 	}
+	if req.To.Before(req.From) {
+		return badFlag(fs, "--to %s is before --from %s", *to, *from)
+	}
 	if req.Draft, err = policy.LoadDir(*dir, payment.PolicyOptions()); err != nil {
 		return err
 	}

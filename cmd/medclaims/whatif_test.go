@@ -107,6 +107,12 @@ func TestPrecheckAndSimulateCommands(t *testing.T) {
 		changed["E0009"][11] != "0.00" || total[10] != "1893.00" || total[11] != "1933.00" {
 		t.Errorf("draft with E9001: changed edits %v, total %v\n%s", changed, total, out)
 	}
+	for _, bad := range [][]string{{"simulate", "--from", "2026-01-01", "--to", "2026-12-31"}, {"simulate", "--bundle", draft, "--from", "2026-12-31", "--to", "2026-01-01"},
+		{"simulate", "--bundle", draft, "--from", "2026-13-01", "--to", "2026-12-31"}, {"precheck"}} {
+		if _, _, err := medclaims(t, s.env, bad...); exitStatus(err) != 2 {
+			t.Errorf("%v: %v, want exit 2", bad, err)
+		}
+	}
 	if after := snapshot(t, x); after != before {
 		t.Errorf("precheck or simulate changed the database:\nbefore %s\nafter  %s", before, after)
 	}
