@@ -42,6 +42,9 @@ type Finding struct {
 	FineMax         *claim.Money `json:"fine_max"`
 	Fine            *claim.Money `json:"fine"`
 	SuspendMonths   int          `json:"suspend_months,omitempty"`
+	// PractitionerPoints are the qualification points the finding gives each person it
+	// names (FRAUD.md §9): 7–12 for a fabricated service, 1–9 for the others.
+	PractitionerPoints map[string]int `json:"practitioner_points,omitempty"`
 }
 
 // Payment decisions a case makes of a claim (the claim payment ledger's events).
@@ -110,6 +113,8 @@ type Outcome struct {
 	// LiftSuspension: a dismissal lifts the provider's payment suspension, once no other
 	// case of the provider is undecided, and remembers the score it dismissed.
 	LiftSuspension bool
+	// Points are the practitioners' points ledger entries the findings assign.
+	Points []PointsEntry
 }
 
 // BarYears is how long a confirmed fabricated service bars the provider.
@@ -179,6 +184,7 @@ func (c Case) confirm(at time.Time, in []Finding, claims map[string]ClaimPayment
 	slices.Sort(out.Denied)
 	slices.Sort(out.Recovered)
 	out.Designation = designation(out.Case.Findings, at)
+	out.Points = pointsOf(c.CaseID, at, out.Case.Findings)
 	return out, nil
 }
 
@@ -198,6 +204,9 @@ func (c Case) priceFinding(i int, f Finding, claims map[string]ClaimPayment, see
 		return f, bad("suspend_months %d: want 1 to 12", f.SuspendMonths)
 	case f.Fine == nil:
 		return f, bad("set the fine")
+	}
+	if err := checkPoints(f); err != nil {
+		return f, bad("%v", err)
 	}
 	recovery := decimal.Zero
 	for _, id := range f.ClaimIDs {
