@@ -86,6 +86,7 @@ func RuleKeys() map[string]map[string]string {
 type Params struct {
 	FlagScore, HoldScore     decimal.Decimal
 	WindowDays, ResponseDays int
+	People                   PeopleParams
 	rules                    map[string]rule
 }
 
@@ -96,7 +97,7 @@ type rule struct {
 
 // NewParams applies a bundle's fraud section over the defaults.
 func NewParams(p policy.FraudParams) Params {
-	out := Params{FlagScore: d("0.5"), HoldScore: d("0.8"), WindowDays: 90, ResponseDays: 15, rules: map[string]rule{}}
+	out := Params{FlagScore: d("0.5"), HoldScore: d("0.8"), WindowDays: 90, ResponseDays: 15, People: peopleOver(p.People), rules: map[string]rule{}}
 	if p.FlagScore != nil {
 		out.FlagScore = *p.FlagScore
 	}

@@ -7,7 +7,10 @@ import (
 	"sort"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"medclaims/claim"
+	"medclaims/policy"
 )
 
 // Practitioners' payment qualification (医保支付资格记分, FRAUD.md §9): points a confirmed
@@ -40,13 +43,29 @@ type PointsEntry struct {
 
 // PeopleParams are the bundle's fraud.people parameters.
 type PeopleParams struct {
-	SuspendMonths map[int]int // year total 9, 10, 11 → months of suspension
-	AppealDays    int         // an appeal may be filed up to the decision date + this, inclusive
+	SuspendMonths map[int]int     // year total 9, 10, 11 → months of suspension
+	StaffShare    decimal.Decimal // the share of a provider's staff suspended that suspends its payment
+	AppealDays    int             // an appeal may be filed up to the decision date + this, inclusive
 }
 
 // DefaultPeople are FRAUD.md §9's defaults.
 func DefaultPeople() PeopleParams {
-	return PeopleParams{SuspendMonths: map[int]int{9: 1, 10: 2, 11: 3}, AppealDays: 14}
+	return PeopleParams{SuspendMonths: map[int]int{9: 1, 10: 2, 11: 3}, StaffShare: d("0.3"), AppealDays: 14}
+}
+
+// peopleOver applies a bundle's fraud.people over the defaults.
+func peopleOver(b policy.PeopleParams) PeopleParams {
+	p := DefaultPeople()
+	for total, months := range b.SuspendMonths {
+		p.SuspendMonths[total] = months
+	}
+	if b.StaffShare != nil {
+		p.StaffShare = *b.StaffShare
+	}
+	if b.AppealDays > 0 {
+		p.AppealDays = b.AppealDays
+	}
+	return p
 }
 
 // pointsRange is the points a finding type may give one person: 7–12 for a fabricated

@@ -286,11 +286,12 @@ var paymentMethods = map[string]bool{"drg": true, "disease": true, "bed_day": tr
 
 func (l *loader) providers(data []byte) {
 	l.b.Providers = map[string]*Provider{}
-	t := l.table(FileProviders, data, []string{"provider_id", "name", "level", "region", "beds", "alliance_id", "methods", "hospital_coefficient", "status", "banned_until"}, nil)
+	t := l.table(FileProviders, data, []string{"provider_id", "name", "level", "region", "beds", "alliance_id", "methods", "hospital_coefficient", "status", "banned_until"},
+		[]string{"owner_id"})
 	for t != nil && t.next() {
 		p := &Provider{
 			ID: t.need("provider_id"), Name: t.get("name"), Level: t.integer("level", true, 1, 3),
-			Region: t.get("region"), Beds: t.integer("beds", false, 0, 1<<30), AllianceID: t.get("alliance_id"),
+			Region: t.get("region"), Beds: t.integer("beds", false, 0, 1<<30), AllianceID: t.get("alliance_id"), OwnerID: t.get("owner_id"),
 			Methods:             map[string]bool{},
 			HospitalCoefficient: t.decOr("hospital_coefficient", decimal.NewFromInt(1), false),
 			Status:              t.oneOf("status", Designated, Designated, Suspended, Terminated, Applicant),

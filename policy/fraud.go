@@ -18,9 +18,9 @@ func (j *jctx) fraud(top map[string]any) {
 	f := &j.l.b.Fraud
 	for k := range fm {
 		switch k {
-		case "flag_score", "hold_score", "window_days", "response_days", "rules":
+		case "flag_score", "hold_score", "window_days", "response_days", "rules", "people":
 		default:
-			j.err("fraud."+k, "unknown key (known: flag_score, hold_score, window_days, response_days, rules)")
+			j.err("fraud."+k, "unknown key (known: flag_score, hold_score, window_days, response_days, rules, people)")
 		}
 	}
 	f.FlagScore, f.HoldScore = j.optRatio(fm, "flag_score", "fraud.flag_score"), j.optRatio(fm, "hold_score", "fraud.hold_score")
@@ -39,6 +39,7 @@ func (j *jctx) fraud(top map[string]any) {
 			}
 		}
 	}
+	j.people(fm)
 	rules := j.obj(fm["rules"], "fraud.rules", false)
 	if len(rules) > 0 {
 		f.Rules = map[string]FraudRuleParams{}

@@ -27,7 +27,7 @@ const (
 )
 
 var requiredFiles = []string{FilePolicy, FileCatalogue, FileProviders, FileMembers}
-var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets, FileEdits}
+var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets, FileEdits, FilePractitioners}
 
 // Options are what a bundle is validated against that the policy package does not own: the
 // DRG grouper data sets that exist (the caller knows them; see payment.PolicyOptions).
@@ -86,6 +86,7 @@ func FromFiles(files map[string][]byte, opt Options) (*Bundle, error) {
 	l.signups(files[FileSignups])
 	l.budgets(files[FileBudgets])
 	l.edits(files[FileEdits])
+	l.practitioners(files[FilePractitioners])
 	if len(l.errs) > 0 {
 		return nil, &BundleError{Errs: l.errs}
 	}

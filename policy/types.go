@@ -40,6 +40,8 @@ type Bundle struct {
 	Signups     []Signup
 	Budgets     []Budget
 	Edits       []Edit // the line edits of edits.csv, in file order (POLICY.md §10)
+	// Practitioners is the registry of practitioners.csv (FRAUD.md §9); nil without the file.
+	Practitioners map[string]*Practitioner
 
 	diseaseIndex map[diseaseKey]int  // (principal, main procedure or "", level) → DiseaseFees index
 	signupIndex  map[string][]Signup // member → signups
@@ -139,6 +141,7 @@ type FraudParams struct {
 	FlagScore, HoldScore     *decimal.Decimal
 	WindowDays, ResponseDays int // 0: default
 	Rules                    map[string]FraudRuleParams
+	People                   PeopleParams
 }
 
 // FraudRuleParams are one rule's parameters: Enabled nil means on; Values holds the
@@ -201,6 +204,7 @@ type Provider struct {
 	Region              string
 	Beds                int
 	AllianceID          string
+	OwnerID             string // 举办人 / legal representative (FRAUD.md §9); "" when not given
 	Methods             map[string]bool
 	HospitalCoefficient decimal.Decimal
 	Status              string
