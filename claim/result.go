@@ -40,6 +40,10 @@ const (
 	ReasonNotInCatalogue        = "not_in_catalogue"
 	ReasonDRGException          = "drg_exception"
 	ReasonLineEdit              = "line_edit" // informational: an edit of the knowledge base acted on a line (POLICY.md §10)
+	// Informational, one per line (FRAUD.md §9): the line's practitioner is suspended or
+	// terminated (the line refused, but on an emergency claim), or not registered at the provider.
+	ReasonPractitionerSuspended    = "practitioner_suspended"
+	ReasonPractitionerUnregistered = "practitioner_unregistered"
 	// On held results (POLICY.md §9).
 	ReasonFraudHold                = "fraud_hold"
 	ReasonProviderSuspendedPayment = "provider_suspended_payment"

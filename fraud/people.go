@@ -112,6 +112,26 @@ type Qualification struct {
 	Until      time.Time `json:"until,omitzero"` // exclusive: lines dated before it are refused
 	Year       int       `json:"year"`
 	YearPoints int       `json:"year_points"`
+	// Periods are every suspension and termination the ledger gives, oldest first: a line
+	// dated inside one is refused, whenever it is priced.
+	Periods []Period `json:"-"`
+}
+
+// Period is a span [From, Until) of suspension or termination.
+type Period struct {
+	Status      string
+	From, Until time.Time
+}
+
+// Barring returns the period a line dated d falls in (the one ending last), if any.
+func (q Qualification) Barring(d time.Time) (Period, bool) {
+	var out Period
+	for _, p := range q.Periods {
+		if !d.Before(p.From) && d.Before(p.Until) && (out.Until.IsZero() || p.Until.After(out.Until)) {
+			out = p
+		}
+	}
+	return out, !out.Until.IsZero()
 }
 
 // decisionPoints is one decision's net points for a person (assignments less reversals).
@@ -146,8 +166,10 @@ func Qualify(entries []PointsEntry, now time.Time, p PeopleParams) Qualification
 				span = 3
 			}
 			terminated = later(terminated, from.AddDate(span, 0, 0))
+			q.Periods = append(q.Periods, Period{QualTerminated, from, from.AddDate(span, 0, 0)})
 		case total >= 9:
 			suspended = later(suspended, addMonths(from, p.SuspendMonths[total]))
+			q.Periods = append(q.Periods, Period{QualSuspended, from, addMonths(from, p.SuspendMonths[total])})
 		}
 	}
 	q.YearPoints = years[q.Year]

@@ -75,6 +75,15 @@ func TestQualify(t *testing.T) {
 			t.Errorf("%s: %s until %s, %d points this year; want %s until %s, %d", c.name, q.Status, ymd(q.Until), q.YearPoints, c.status, c.until, c.yearPts)
 		}
 	}
+	// a line is barred by the period it is dated in, not by the status today: 9 points on
+	// 05-01 bar 05-01 up to 05-31, not 04-30 nor 06-01, priced whenever.
+	q := Qualify([]PointsEntry{assigned("D1", "K1", may1, 9)}, sh("2027-01-01", 9), p)
+	for date, barred := range map[string]bool{"2026-04-30": false, "2026-05-01": true, "2026-05-31": true, "2026-06-01": false} {
+		d, _ := time.Parse(time.DateOnly, date)
+		if per, ok := q.Barring(d); ok != barred || (ok && ymd(per.Until) != "2026-06-01") {
+			t.Errorf("a line of %s: barred %t (%+v), want %t", date, ok, per, barred)
+		}
+	}
 }
 
 // TestDecisionPoints: a confirmed finding's practitioner_points become ledger entries in the

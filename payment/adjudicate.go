@@ -34,6 +34,9 @@ type Input struct {
 	// Earlier is the member's other live claims at this provider or another of its
 	// alliance, for repeat edits (§10; the claim rules' history, FRAUD.md §2.1).
 	Earlier []*fraud.Fact
+	// People are the qualifications of the claim's practitioners who have a suspension or
+	// termination on their ledger (FRAUD.md §9); nil when none.
+	People map[string]fraud.Qualification
 }
 
 // Priced is the outcome of adjudicating a valid claim.
@@ -52,7 +55,7 @@ func Adjudicate(in Input) Priced {
 	ed := applyEdits(in)
 	sel := selectMethod(in)
 	reasons := explainMethod(sel, ex)
-	el := eligibleAmounts(in.Claim, in.Bundle, ed, ex)
+	el := eligibleAmounts(in, ed, ex)
 	sh := shareCost(in, el.eligible, el.refused, ex)
 	ps := pricedProvider(in, sel, sh.fund, sh.memberPays, el.refused, ex)
 	return assemble(in, sel, append(reasons, el.reasons...), el, sh, ps, ex)

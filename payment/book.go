@@ -116,6 +116,9 @@ type Book struct {
 	// History holds each member's live claims for the fraud rules (FRAUD.md §2.1): the
 	// pipeline fills it per batch for the batch's members; offline it grows with the file.
 	History map[string][]*fraud.Fact
+	// Points are the points ledgers of the practitioners the claims name (FRAUD.md §9): the
+	// pipeline fills it per batch; offline it is empty.
+	Points map[string][]fraud.PointsEntry
 
 	fraudParams map[*policy.Bundle]fraud.Params
 	groupers    map[string]*drg.Grouper
@@ -254,6 +257,9 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	if bundle.RepeatEdits() {
 		in.Earlier = bk.sameCare(c, bundle)
 	}
+	if len(bk.Points) > 0 {
+		in.People = bk.people(c, bundle, now)
+	}
 	if c.ApprovedReferral() {
 		in.ChainDeductible = bk.chainDeductible(c)
 	}
@@ -284,6 +290,25 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 			Kind: KindCapitationConsumption, Amount: rec.Capitation, Key: rec.Key, Version: version})
 	}
 	return eff
+}
+
+// people are the qualifications of the claim's practitioners whose ledger gives them a
+// suspension or termination.
+func (bk *Book) people(c *claim.Claim, b *policy.Bundle, now time.Time) map[string]fraud.Qualification {
+	var out map[string]fraud.Qualification
+	for i := range c.Lines {
+		id := c.Lines[i].PractitionerID
+		if _, done := out[id]; id == "" || done || len(bk.Points[id]) == 0 {
+			continue
+		}
+		if q := fraud.Qualify(bk.Points[id], now, bk.params(b).People); len(q.Periods) > 0 {
+			if out == nil {
+				out = map[string]fraud.Qualification{}
+			}
+			out[id] = q
+		}
+	}
+	return out
 }
 
 // sameCare is the member's live claims (the claim rules' history) at the claim's provider

@@ -28,17 +28,18 @@ type edited struct {
 	taken   []lineTaken // by line index; nil when no edit acted on any line
 	hits    []claim.EditHit
 	refused decimal.Decimal
+	people  []personLine // lines a practitioner's qualification concerns (FRAUD.md §9)
 }
 
 // applyEdits tests every line against the bundle's edits in the order of §10.1: the
 // whole-line kinds, then units on the quantity left, then discount on the amount left.
 func applyEdits(in Input) edited {
 	out := edited{refused: zero}
+	out.practitioners(in)
 	b, c := in.Bundle, in.Claim
 	if !b.HasEdits() {
 		return out
 	}
-	out.taken = make([]lineTaken, len(c.Lines))
 	some := false
 	for i := range c.Lines {
 		list := b.EditsFor(c.Lines[i].ItemCode)
@@ -46,10 +47,12 @@ func applyEdits(in Input) edited {
 			continue
 		}
 		some = true
-		out.wholeLine(in, i, list)
+		out.take(len(c.Lines))
+		if !out.taken[i].whole {
+			out.wholeLine(in, i, list)
+		}
 	}
 	if !some {
-		out.taken = nil
 		return out
 	}
 	out.units(in)
@@ -58,6 +61,13 @@ func applyEdits(in Input) edited {
 		sort.SliceStable(out.hits, func(i, j int) bool { return out.hits[i].LineNo < out.hits[j].LineNo })
 	}
 	return out
+}
+
+// take makes room for what the edits take of the claim's n lines.
+func (o *edited) take(n int) {
+	if o.taken == nil {
+		o.taken = make([]lineTaken, n)
+	}
 }
 
 // hit records an edit acting on line i for amount x; refuse and self_pay take it.

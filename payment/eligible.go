@@ -38,7 +38,8 @@ type lineOutcome struct {
 // eligibleAmounts applies POLICY.md §3 line by line: catalogue class and ratio, the unit
 // price ceiling, on what the line edits (§10) left; Σ rounded to 0.01; self-pay is the
 // rest of the total less the refused amount.
-func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ed edited, ex *explainer) eligibleAmount {
+func eligibleAmounts(in Input, ed edited, ex *explainer) eligibleAmount {
+	c, b := in.Claim, in.Bundle
 	var buf [16]lineOutcome // most claims: no allocation for the line outcomes
 	outs := buf[:0]
 	if len(c.Lines) <= len(buf) {
@@ -57,7 +58,7 @@ func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ed edited, ex *explainer)
 		}
 	}
 	grouped := len(c.Lines) > lineStepLimit
-	reasons := explainEdits(ed, grouped, ex)
+	reasons := append(explainPeople(ed, in, ex), explainEdits(ed, grouped, ex)...)
 	if grouped {
 		reasons = append(explainGrouped(outs, ex), reasons...)
 	} else {
@@ -66,7 +67,7 @@ func eligibleAmounts(c *claim.Claim, b *policy.Bundle, ed edited, ex *explainer)
 	out := eligibleAmount{raw: raw, eligible: raw.Round(2), refused: ed.refused.Round(2), reasons: reasons, hits: ed.hits}
 	out.selfPay = c.Total.Sub(out.refused).Sub(out.eligible)
 	ex.add("eligible", "eligible amount Σ eligible lines "+num(raw)+", rounded to 0.01", out.eligible)
-	if ed.hits != nil {
+	if !ed.refused.IsZero() || ed.hits != nil {
 		ex.add("refused", "refused (拒付, payable by nobody: the provider bears it) Σ "+num(ed.refused)+", rounded to 0.01", out.refused)
 		ex.add("self_pay", "self-pay = total "+num(c.Total)+" − refused "+num(out.refused)+" − eligible "+num(out.eligible), out.selfPay)
 		return out

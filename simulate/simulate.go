@@ -99,7 +99,7 @@ func reprice(ctx context.Context, tx *store.Batch, ps payment.Policies, events [
 		delete(state.Claims, k) // replayed from their first version
 	}
 	book := &payment.Book{Policies: ps, Dir: state.Directory(), Claims: state.Claims, Totals: totals,
-		History: before(state.History, inWindow, from)}
+		History: before(state.History, inWindow, from), Points: state.Points}
 	var out []Claim
 	for i, e := range events {
 		at := e.At

@@ -51,6 +51,7 @@ type BatchQuery struct {
 	since              map[string]time.Time // a member's earliest claim date in the batch
 	undated            map[string]bool      // a member with a submission that has no date
 	keys               []claim.Key
+	practitioners      []string // named on the batch's lines: their points ledgers are read
 	topic              string
 	partitions         []int
 	offsets            []int64
@@ -63,6 +64,11 @@ func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
 	q.addDates(c)
 	q.providers = append(q.providers, c.ProviderID)
 	q.keys = append(q.keys, s.Key())
+	for i := range c.Lines {
+		if id := c.Lines[i].PractitionerID; id != "" {
+			q.practitioners = append(q.practitioners, id)
+		}
+	}
 	if c.Referral != nil {
 		q.providers = append(q.providers, c.Referral.FromProviderID)
 		q.keys = append(q.keys, claim.Key{ProviderID: c.Referral.FromProviderID, ClaimID: c.Referral.FromClaimID})
@@ -114,6 +120,8 @@ type State struct {
 	// the redelivered records, to publish again.
 	History   map[string][]*fraud.Fact
 	DoneFlags []fraud.Flag
+	// Points are the points ledgers of the practitioners the batch's lines name.
+	Points map[string][]fraud.PointsEntry
 }
 
 // Directory serves the state's parties to payment.Book.
@@ -146,6 +154,11 @@ func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
 	members, since := q.historySince()
 	if st.History, err = b.Facts(ctx, members, since); err != nil {
 		return nil, err
+	}
+	if len(q.practitioners) > 0 {
+		if st.Points, err = b.Points(ctx, nonEmpty(q.practitioners)); err != nil {
+			return nil, err
+		}
 	}
 	var redelivered []claim.Key
 	for _, r := range st.Done {

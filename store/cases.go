@@ -174,6 +174,9 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 			return fmt.Errorf("register sanction: %w", err)
 		}
 	}
+	if err := savePoints(ctx, tx, o.Points); err != nil {
+		return err
+	}
 	if d := o.Designation; d != nil {
 		if err := designate(ctx, tx, c, *d, ch.Now); err != nil {
 			return err
