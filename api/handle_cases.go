@@ -172,6 +172,8 @@ type findingIn struct {
 	PractitionerIDs []string     `json:"practitioner_ids"`
 	Fine            *claim.Money `json:"fine"`
 	SuspendMonths   int          `json:"suspend_months"`
+	// PractitionerPoints are qualification points per person named (FRAUD.md §9).
+	PractitionerPoints map[string]int `json:"practitioner_points"`
 }
 
 func (s *Server) decideCase(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +189,7 @@ func (s *Server) decideCase(w http.ResponseWriter, r *http.Request) {
 	dec := fraud.Decision{Decision: in.Decision, Note: in.Note}
 	for _, f := range in.Findings {
 		dec.Findings = append(dec.Findings, fraud.Finding{Type: f.Type, ClaimIDs: f.ClaimIDs, PractitionerIDs: f.PractitionerIDs, Fine: f.Fine,
-			SuspendMonths: f.SuspendMonths})
+			SuspendMonths: f.SuspendMonths, PractitionerPoints: f.PractitionerPoints})
 	}
 	c, err := s.cases().Decide(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), dec)
 	s.answer(w, r, "decide", http.StatusOK, c, err)
