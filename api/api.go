@@ -116,6 +116,8 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "POST /v1/cases/{case_id}/response", s.authenticate(hospitals, s.respondCase))
 	s.handle(mux, "POST /v1/cases/{case_id}/decision", s.authenticate(investigators, s.decideCase))
 	s.handle(mux, "GET /v1/sanctions", s.authenticate(reviewers, s.listSanctions))
+	s.handle(mux, "GET /v1/practitioners", s.authenticate(everyone, s.listPractitioners))
+	s.handle(mux, "GET /v1/practitioners/{practitioner_id}", s.authenticate(everyone, s.getPractitioner))
 	s.handle(mux, "POST /v1/periods/{period}/close", s.authenticate(operators, s.closePeriod))
 	s.handle(mux, "GET /v1/statements", s.authenticate([]string{RoleAgency, RoleHospital}, s.getStatements))
 	s.consoleRoutes(mux)

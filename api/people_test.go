@@ -68,6 +68,52 @@ func TestMultiSiteSuspension(t *testing.T) {
 	if urgent.Refused.StringFixed(2) != "0.00" || !urgent.HasReason(claim.ReasonPractitionerSuspended) {
 		t.Errorf("an emergency claim: %s", urgent.AppendJSON(nil))
 	}
+	// D017's record: suspended until 2027-01-01 with 9 points this year; the case id shown
+	// to D017's other hospital only when the case is its own; another hospital's staff: 404.
+	var rec struct {
+		Status, Until string
+		YearPoints    int `json:"year_points"`
+		Ledger        []struct {
+			CaseID string `json:"case_id"`
+			Points int
+			Kind   string
+		}
+	}
+	e.get("/v1/practitioners/D017", "agency").decode(t, &rec)
+	if rec.Status != "suspended" || rec.Until != "2027-01-01" || rec.YearPoints != 9 || len(rec.Ledger) != 1 || rec.Ledger[0].CaseID != c.CaseID {
+		t.Errorf("D017 for the agency: %+v", rec)
+	}
+	for role, want := range map[string]int{"hospital:H3001": 200, "hospital:H2001": 200, "hospital:H1001": 404} {
+		r := e.get("/v1/practitioners/D017", role)
+		if r.status != want {
+			t.Errorf("D017 read by %s: %d, want %d", role, r.status, want)
+			continue
+		}
+		if want == 200 {
+			rec.Ledger = nil
+			r.decode(t, &rec)
+			if shown := rec.Ledger[0].CaseID != ""; shown != (role == "hospital:"+held.ProviderID) {
+				t.Errorf("%s sees case id %q of a case of %s", role, rec.Ledger[0].CaseID, held.ProviderID)
+			}
+		}
+	}
+	var list struct {
+		Items []struct {
+			PractitionerID string `json:"practitioner_id"`
+		}
+	}
+	e.get("/v1/practitioners", "hospital:H1002").decode(t, &list)
+	if len(list.Items) != 2 || list.Items[0].PractitionerID != "D021" || list.Items[1].PractitionerID != "N002" {
+		t.Errorf("H1002's staff: %+v", list.Items)
+	}
+	if r := e.get("/v1/practitioners?provider_id=H3001", "hospital:H1002"); r.status != http.StatusForbidden {
+		t.Errorf("H1002 listing H3001's staff: %d", r.status)
+	}
+	e.get("/v1/practitioners?status=suspended", "investigator").decode(t, &list)
+	if len(list.Items) != 1 || list.Items[0].PractitionerID != "D017" {
+		t.Errorf("suspended practitioners: %+v", list.Items)
+	}
+
 	e.clock.set(time.Date(2027, 1, 2, 2, 0, 0, 0, time.UTC))
 	defer e.clock.set(testNow())
 	after := post("PS-3", line("PS-3", "2027-01-01", false))

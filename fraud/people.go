@@ -39,6 +39,9 @@ type PointsEntry struct {
 	CaseID         string    `json:"case_id"`
 	Finding        int       `json:"finding"` // the finding's position in the decision, from 1
 	Kind           string    `json:"kind"`
+	// CaseProvider is the provider of the case (read with the entry, not stored in it): a
+	// hospital sees only its own cases' ids in a shared person's ledger.
+	CaseProvider string `json:"-"`
 }
 
 // PeopleParams are the bundle's fraud.people parameters.

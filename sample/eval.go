@@ -110,6 +110,7 @@ func evalBundle(members, fresh int) (*policy.Bundle, error) {
 		fmt.Fprintf(&m, "%s,resident,150990,1940-01-01,M,2026-06-01,false,none,,\n", evalDeceased(i))
 	}
 	files[policy.FileMembers] = m.Bytes()
+	delete(files, policy.FilePractitioners) // the stream's practitioners are generated per provider, outside any registry
 	files[policy.FileCatalogue] = append(append([]byte{}, files[policy.FileCatalogue]...),
 		"NURH1,Special nursing hour (day),nursing,A,1,,24,1\nNURH2,Special nursing hour (night),nursing,A,1,,24,1\n"+
 			"XE001,Compound vitamin tablet,drug,A,1,,60,\n"...)

@@ -32,8 +32,9 @@ func (s *Store) Points(ctx context.Context, ids []string) (map[string][]fraud.Po
 }
 
 func readPoints(ctx context.Context, q sqlx.QueryerContext, ids []string) (map[string][]fraud.PointsEntry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT practitioner_id, at, year, points, case_id, finding, kind FROM practitioner_points
-		WHERE $1::text[] IS NULL OR practitioner_id = ANY($1) ORDER BY id`, pqArrayOrNull(ids))
+	rows, err := q.QueryContext(ctx, `SELECT p.practitioner_id, p.at, p.year, p.points, p.case_id, p.finding, p.kind, c.provider_id
+		FROM practitioner_points p JOIN fraud_cases c USING (case_id)
+		WHERE $1::text[] IS NULL OR p.practitioner_id = ANY($1) ORDER BY p.id`, pqArrayOrNull(ids))
 	if err != nil {
 		return nil, fmt.Errorf("read points ledgers: %w", err)
 	}
@@ -41,7 +42,7 @@ func readPoints(ctx context.Context, q sqlx.QueryerContext, ids []string) (map[s
 	out := map[string][]fraud.PointsEntry{}
 	for rows.Next() {
 		var e fraud.PointsEntry
-		if err := rows.Scan(&e.PractitionerID, &e.At, &e.Year, &e.Points, &e.CaseID, &e.Finding, &e.Kind); err != nil {
+		if err := rows.Scan(&e.PractitionerID, &e.At, &e.Year, &e.Points, &e.CaseID, &e.Finding, &e.Kind, &e.CaseProvider); err != nil {
 			return nil, err
 		}
 		out[e.PractitionerID] = append(out[e.PractitionerID], e)

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
 
 	"medclaims/fraud"
 )
@@ -67,5 +70,44 @@ func TestCaseCommands(t *testing.T) {
 		if _, _, code := run(bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", bad, code)
 		}
+	}
+	decideWithPoints(t, env, x)
+}
+
+// decideWithPoints confirms a fabricated service on the next open flag, giving D017 a single
+// 12 points on 2026-12-10: `practitioner show` and `list` then show D017 terminated until
+// 2029-12-10 (three years: one finding alone gave 12).
+func decideWithPoints(t *testing.T, env []string, x *sqlx.DB) {
+	env = append(append([]string{}, env...), "MEDCLAIMS_NOW=2026-12-10")
+	var flagID, provider, claimID, ftp string
+	if err := x.QueryRow(`SELECT f.flag_id, f.provider_id, f.claim_ids[1], r.fund_to_provider::text FROM fraud_flags f
+		JOIN claim_results r ON r.provider_id = f.provider_id AND r.claim_id = f.claim_ids[1] WHERE f.status = 'open' ORDER BY f.flag_id LIMIT 1`).
+		Scan(&flagID, &provider, &claimID, &ftp); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		t.Helper()
+		out, stderr, err := medclaims(t, env, args...)
+		if err != nil {
+			t.Fatalf("%v: %v %s %s", args, err, out, stderr)
+		}
+		return out
+	}
+	id := strings.Fields(run("case", "open", "--as", "wang", "--provider", provider, "--flags", flagID))[1]
+	run("case", "notify", id, "--as", "wang")
+	run("case", "respond", id, "--as", "li", "--statement", "s")
+	fine := decimal.RequireFromString(ftp).Mul(decimal.NewFromInt(3)).StringFixed(2)
+	findings := filepath.Join(t.TempDir(), "findings.json")
+	os.WriteFile(findings, []byte(`[{"type":"fabricated_service","claim_ids":["`+claimID+`"],"practitioner_ids":["D017"],"practitioner_points":{"D017":12},"fine":"`+fine+`"}]`), 0o644)
+	run("case", "decide", id, "--as", "wang", "--decision", "confirm", "--findings", findings)
+	if out := run("practitioner", "show", "D017"); !strings.Contains(out, "D017 Li Wei (doctor) at [H2001 H3001]: terminated until 2029-12-10; 12 points in 2026") ||
+		!strings.Contains(out, "+12 points (2026)  assigned  case "+id+" finding 1") {
+		t.Errorf("practitioner show:\n%s", out)
+	}
+	if out := run("practitioner", "list", "--status", "terminated"); !strings.Contains(out, "D017") || strings.Contains(out, "N002") {
+		t.Errorf("practitioner list --status terminated:\n%s", out)
+	}
+	if _, _, err := medclaims(t, env, "practitioner", "show", "NOPE"); exitStatus(err) != 1 {
+		t.Errorf("an unknown practitioner: %v", err)
 	}
 }

@@ -65,6 +65,9 @@ Commands:
                        policy what-if: re-prices the stored live claims of the window under a
                        draft bundle that is not loaded; reports fund and provider amounts before
                        and after, refused and self-paid by edit, holds by rule; changes nothing
+  practitioner list [--status S] [--provider ID] [--json] | practitioner show ID [--json]
+                       practitioners' payment qualification (FRAUD.md §9): status, until, year
+                       points and the points ledger
   case list|show|open|notify|respond|decide
                        the case workflow (FRAUD.md §5) with the API's rules and audit; --as NAME
                        records who acts (see medclaims case for each subcommand's flags)
@@ -193,6 +196,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 		return cmdPrecheck(ctx, rest, std)
 	case "simulate":
 		return cmdSimulate(ctx, rest, std)
+	case "practitioner":
+		return cmdPractitioner(ctx, rest, std)
 	default:
 		fmt.Fprint(errw, usage)
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
