@@ -40,7 +40,10 @@ func TestPractitionerQualification(t *testing.T) {
 		{"before the decision", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-04-30"), withPractitioner("D017")), "", "0.00", ""},
 		{"an emergency claim", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-05-20"), withPractitioner("D017"), emergency), "",
 			"0.00", "practitioner_suspended practitioner_suspended"},
-		{"another person", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-05-20"), withPractitioner("N002")), "", "0.00", ""},
+		{"another person", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-05-20"), withPractitioner("P005")), "", "0.00", ""},
+		// the sample registry has N002 at H1002 only.
+		{"the sample registry", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-05-20"), withPractitioner("N002")), "", "0.00",
+			"practitioner_unregistered practitioner_unregistered"},
 		{"not registered at the provider", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-06-20"), withPractitioner("N002")),
 			"N002,Sun Li,nurse,H2001", "0.00", "practitioner_unregistered practitioner_unregistered"},
 		{"registered at the provider", edClaim("C1", "H3001", "M000002", dxK35, lines("2026-06-20"), withPractitioner("N002")),
