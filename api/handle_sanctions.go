@@ -33,13 +33,13 @@ func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sanctions.csv"`)
 	cw := claim.NewCSVWriter(w)
-	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until"})
+	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until", "owner_id"})
 	for _, sn := range list {
 		until := ""
 		if sn.Until != nil {
 			until = sn.Until.Format("2006-01-02")
 		}
-		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly), until})
+		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly), until, sn.OwnerID})
 	}
 	cw.Flush()
 }

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"medclaims/claim"
 )
@@ -42,6 +45,17 @@ func TestMultiSiteSuspension(t *testing.T) {
 	}
 	if r := e.post("/v1/cases/"+c.CaseID+"/decision", "investigator", finding(map[string]int{"D017": 9})); r.status != 200 {
 		t.Fatalf("decide: %d %s", r.status, r.body)
+	}
+	// the qualification change is published on providers.status, keyed by the person.
+	var published bool
+	for _, m := range readTopic(t, e, e.svc.Topics.ProvidersStatus, 1) {
+		var ev map[string]any
+		_ = json.Unmarshal(m, &ev)
+		published = published || ev["subject"] == "practitioner" && ev["practitioner_id"] == "D017" && ev["status"] == "suspended" &&
+			ev["until"] == "2027-01-01" && ev["year_points"] == 9.0 && ev["case_id"] == c.CaseID
+	}
+	if !published {
+		t.Errorf("no practitioner event on providers.status")
 	}
 	// decided on 2026-12-01 (Beijing): suspended up to 2027-01-01, exclusive.
 	line := func(id, date string, emergency bool) []byte {
@@ -119,5 +133,53 @@ func TestMultiSiteSuspension(t *testing.T) {
 	after := post("PS-3", line("PS-3", "2027-01-01", false))
 	if after.Refused.StringFixed(2) != "0.00" || after.HasReason(claim.ReasonPractitionerSuspended) {
 		t.Errorf("on the end date: %s", after.AppendJSON(nil))
+	}
+}
+
+// TestBarredOwnersOtherProvider: H1001 and H1002 share an owner in the sample bundle. A
+// confirmed fabricated service bars H1002; H1001's next claim is rejected provider_banned,
+// the message naming the owner, the barred provider and the end; the register lists the
+// owner. After the bar, H1001 is paid again.
+func TestBarredOwnersOtherProvider(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	a, b := heldFlags(t, e)
+	if b.ProviderID == "H1002" {
+		a = b
+	}
+	if a.ProviderID != "H1002" {
+		t.Fatalf("no held claim of H1002 in the demo: %s %s", a.ProviderID, b.ProviderID)
+	}
+	ftp := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND claim_id = $2`, a.ProviderID, a.ClaimIDs[0])
+	e.openAndDecide("H1002", []string{a.FlagID}, map[string]any{"decision": "confirm", "findings": []map[string]any{{
+		"type": "fabricated_service", "claim_ids": a.ClaimIDs[:1], "fine": ftp.Mul(decimal.NewFromInt(2)).StringFixed(2)}}})
+	visit := func(id, date string) []byte {
+		return []byte(`[{"claim_id":"` + id + `","provider_id":"H1001","member_id":"M000009","care_type":"outpatient","service_date":"` + date +
+			`","diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"` + date +
+			`","quantity":"1","unit_price":"30.00","amount":"30.00"}],"total":"30.00"}]`)
+	}
+	result := func(id string) claim.Result {
+		t.Helper()
+		if r := e.do(http.MethodPost, "/v1/batches?batch_id="+id, "hospital:H1001", "application/json", visit(id, "2026-11-30")); r.status != http.StatusAccepted {
+			t.Fatalf("post: %d %s", r.status, r.body)
+		}
+		v := e.waitBatch(id, "hospital:H1001")
+		b, _ := json.Marshal(v.Claims[0])
+		var r claim.Result
+		json.Unmarshal(b, &r)
+		return r
+	}
+	r := result("OWN-1")
+	if r.Status != claim.StatusRejected || !r.HasReason(claim.ReasonProviderBanned) ||
+		!strings.Contains(r.Reasons[0].Message, "its owner O-150921-0042 also owns provider H1002, barred for fabricated services until 2029-12-01") {
+		t.Errorf("H1001 under its owner's bar: %+v", r)
+	}
+	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, "H1002,,fabricated_service,art40,") || !strings.Contains(csv, ",2029-12-01,O-150921-0042") {
+		t.Errorf("the register lacks the owner:\n%s", csv)
+	}
+	e.clock.set(time.Date(2029, 12, 2, 2, 0, 0, 0, time.UTC))
+	defer e.clock.set(testNow())
+	if r := result("OWN-2"); r.Status == claim.StatusRejected {
+		t.Errorf("after the bar: %+v", r)
 	}
 }

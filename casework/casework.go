@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -58,7 +59,8 @@ func (s Service) Open(ctx context.Context, a fraud.Actor, providerID string, fla
 
 // Notify sends the allegation; the deadline is now plus the policy's response_days.
 func (s Service) Notify(ctx context.Context, a fraud.Actor, id, note string) (fraud.Case, error) {
-	days, err := s.responseDays(ctx)
+	params, err := s.params(ctx)
+	days := params.ResponseDays
 	if err != nil {
 		return fraud.Case{}, err
 	}
@@ -92,6 +94,9 @@ func (s Service) Decide(ctx context.Context, a fraud.Actor, id string, dec fraud
 		if err != nil {
 			return c, nil, err
 		}
+		if err := s.qualify(ctx, &o, now); err != nil {
+			return c, nil, err
+		}
 		return o.Case, &o, nil
 	})
 }
@@ -111,17 +116,45 @@ func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fra
 	return next, s.Store.SaveCase(ctx, store.NewCaseChange(next, c.State, outcome, now))
 }
 
-// responseDays is the response_days of the policy version in force today (FRAUD.md §4).
-func (s Service) responseDays(ctx context.Context) (int, error) {
+// params are the fraud parameters of the policy version in force today (FRAUD.md §4, §9).
+func (s Service) params(ctx context.Context) (fraud.Params, error) {
 	bundles, err := s.Store.Policies(ctx, payment.PolicyOptions())
 	if err != nil {
-		return 0, fmt.Errorf("read the policy's response_days: %w", err)
+		return fraud.Params{}, fmt.Errorf("read the policy's fraud parameters: %w", err)
 	}
 	var params policy.FraudParams
 	if b := policy.InForce(bundles, claim.Today(s.Now())); b != nil {
 		params = b.Fraud
 	}
-	return fraud.NewParams(params).ResponseDays, nil
+	return fraud.NewParams(params), nil
+}
+
+// qualify gives the outcome the qualification each practitioner it gives points has after
+// it: their ledgers with the new entries, at the decision's time (published on
+// providers.status).
+func (s Service) qualify(ctx context.Context, o *fraud.Outcome, now time.Time) error {
+	if len(o.Points) == 0 {
+		return nil
+	}
+	var ids []string
+	for _, e := range o.Points {
+		ids = append(ids, e.PractitionerID)
+	}
+	ledgers, err := s.Store.Points(ctx, ids)
+	if err != nil {
+		return err
+	}
+	params, err := s.params(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range o.Points {
+		ledgers[e.PractitionerID] = append(ledgers[e.PractitionerID], e)
+	}
+	for _, id := range slices.Sorted(maps.Keys(ledgers)) {
+		o.People = append(o.People, fraud.PersonStatus{PractitionerID: id, Qualification: fraud.Qualify(ledgers[id], now, params.People)})
+	}
+	return nil
 }
 
 // Kind sorts a casework error: a refused transition (conflict), a role that may not

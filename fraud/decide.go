@@ -99,6 +99,7 @@ type Sanction struct {
 	CaseID         string     `json:"case_id"`
 	DecidedAt      time.Time  `json:"decided_at"`
 	Until          *time.Time `json:"until,omitempty"`
+	OwnerID        string     `json:"owner_id,omitempty"` // the provider's owner when it was decided
 }
 
 // Outcome is everything a decision changes: the decided case, what becomes of its claims,
@@ -113,8 +114,11 @@ type Outcome struct {
 	// LiftSuspension: a dismissal lifts the provider's payment suspension, once no other
 	// case of the provider is undecided, and remembers the score it dismissed.
 	LiftSuspension bool
-	// Points are the practitioners' points ledger entries the findings assign.
+	// Points are the practitioners' points ledger entries the findings assign; People the
+	// qualification of each of them after the decision (filled by the caller, who reads
+	// their ledgers), to publish.
 	Points []PointsEntry
+	People []PersonStatus
 }
 
 // BarYears is how long a confirmed fabricated service bars the provider.

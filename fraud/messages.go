@@ -56,6 +56,24 @@ func (c Case) Messages(o *Outcome) []Message {
 			"status": d.Status, "banned_until": d.Until.UTC().Format(time.DateOnly), "reason": d.Reason, "case_id": c.CaseID,
 			"decided_by": ev.By, "decided_at": ev.At.UTC()})})
 	}
+	if o != nil {
+		out = append(out, qualificationMessages(c, ev, o.People)...)
+	}
+	return out
+}
+
+// qualificationMessages publish, on providers.status keyed by the person, each named
+// practitioner's qualification after the decision: {"subject": "practitioner", …}.
+func qualificationMessages(c Case, ev CaseEvent, people []PersonStatus) []Message {
+	var out []Message
+	for _, p := range people {
+		doc := map[string]any{"subject": "practitioner", "practitioner_id": p.PractitionerID, "status": p.Status, "year": p.Year,
+			"year_points": p.YearPoints, "case_id": c.CaseID, "decided_by": ev.By, "decided_at": ev.At.UTC()}
+		if !p.Until.IsZero() {
+			doc["until"] = p.Until.Format(time.DateOnly)
+		}
+		out = append(out, Message{Kind: KindDesignation, Key: p.PractitionerID, Value: mustJSON(doc)})
+	}
 	return out
 }
 

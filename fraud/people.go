@@ -137,6 +137,12 @@ func (q Qualification) Barring(d time.Time) (Period, bool) {
 	return out, !out.Until.IsZero()
 }
 
+// PersonStatus is a practitioner's qualification after a decision.
+type PersonStatus struct {
+	PractitionerID string
+	Qualification
+}
+
 // decisionPoints is one decision's net points for a person (assignments less reversals).
 type decisionPoints struct {
 	at         time.Time

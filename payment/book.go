@@ -377,6 +377,11 @@ func (bk *Book) checkParties(c *claim.Claim, b *policy.Bundle, today time.Time) 
 			}
 			reasons = append(reasons, claim.Reason{Code: claim.ReasonProviderNotDesignated, Message: msg + ")"})
 		}
+		if b := p.OwnerBar; b != nil && today.Before(b.Until) && len(reasons) == 0 {
+			reasons = append(reasons, claim.Reason{Code: claim.ReasonProviderBanned, Message: "provider " + p.ID + " is refused until " +
+				claim.FormatDate(b.Until) + ": its owner " + p.OwnerID + " also owns provider " + b.ProviderID +
+				", barred for fabricated services until " + claim.FormatDate(b.Until) + " (联合惩戒)"})
+		}
 	}
 	m, ok := bk.Dir.Member(c.MemberID)
 	if !ok {

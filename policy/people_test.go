@@ -11,18 +11,6 @@ import (
 func TestPractitionersAndOwners(t *testing.T) {
 	files := sampleFiles(t)
 	files[FilePractitioners] = []byte("practitioner_id,name,role,provider_ids\nD017,Li Wei,doctor,H2001|H3001\nB001,Zhao Min,billing,H1001\n")
-	rows := strings.Split(strings.TrimSpace(string(files[FileProviders])), "\n")
-	for i := range rows {
-		switch {
-		case i == 0:
-			rows[i] += ",owner_id"
-		case strings.HasPrefix(rows[i], "H1002,"):
-			rows[i] += ",OWN-7"
-		default:
-			rows[i] += ","
-		}
-	}
-	files[FileProviders] = []byte(strings.Join(rows, "\n") + "\n")
 	files[FilePolicy] = []byte(strings.Replace(string(files[FilePolicy]), `"fraud": {`,
 		`"fraud": {"people": {"suspend_months": {"10": 4}, "staff_suspend_share": "0.25", "appeal_days": 21}, `, 1))
 	b, err := FromFiles(files, testOptions)
@@ -33,7 +21,7 @@ func TestPractitionersAndOwners(t *testing.T) {
 	switch {
 	case len(b.Practitioners) != 2 || d.Role != "doctor" || !d.RegisteredAt("H3001") || !d.RegisteredAt("H2001") || d.RegisteredAt("H1001"):
 		t.Errorf("registry: %+v", b.Practitioners)
-	case b.Providers["H1002"].OwnerID != "OWN-7" || b.Providers["H1001"].OwnerID != "":
+	case b.Providers["H1002"].OwnerID != "O-150921-0042" || b.Providers["H1001"].OwnerID != "O-150921-0042" || b.Providers["H3001"].OwnerID != "":
 		t.Errorf("owners: %q %q", b.Providers["H1002"].OwnerID, b.Providers["H1001"].OwnerID)
 	case b.Fraud.People.SuspendMonths[10] != 4 || b.Fraud.People.StaffShare.String() != "0.25" || b.Fraud.People.AppealDays != 21:
 		t.Errorf("fraud.people: %+v", b.Fraud.People)

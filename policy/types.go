@@ -53,6 +53,12 @@ type Bundle struct {
 	Hash string
 }
 
+// OwnerBar is a bar on another provider of the same owner.
+type OwnerBar struct {
+	ProviderID string
+	Until      time.Time // exclusive, like banned_until
+}
+
 // Scheme holds the parameters of one insurance scheme (resident, employee).
 type Scheme struct {
 	Inpatient              *CareRule
@@ -198,13 +204,16 @@ const (
 
 // Provider is a designated medical institution.
 type Provider struct {
-	ID                  string
-	Name                string
-	Level               int
-	Region              string
-	Beds                int
-	AllianceID          string
-	OwnerID             string // 举办人 / legal representative (FRAUD.md §9); "" when not given
+	ID         string
+	Name       string
+	Level      int
+	Region     string
+	Beds       int
+	AllianceID string
+	OwnerID    string // 举办人 / legal representative (FRAUD.md §9); "" when not given
+	// OwnerBar is fraud state, not the bundle's: another provider of the same owner barred
+	// for fabricated services, recorded when it was decided (FRAUD.md §9).
+	OwnerBar            *OwnerBar
 	Methods             map[string]bool
 	HospitalCoefficient decimal.Decimal
 	Status              string

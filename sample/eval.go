@@ -95,7 +95,7 @@ func evalBundle(members, fresh int) (*policy.Bundle, error) {
 	var p bytes.Buffer
 	p.Write(files[policy.FileProviders])
 	for _, x := range evalProviders {
-		fmt.Fprintf(&p, "%s,Eval provider %s,2,150990,%d,,ffs|drg,1,designated,\n", x.id, x.id, x.beds)
+		fmt.Fprintf(&p, "%s,Eval provider %s,2,150990,%d,,ffs|drg,1,designated,,\n", x.id, x.id, x.beds)
 	}
 	files[policy.FileProviders] = p.Bytes()
 	var m bytes.Buffer

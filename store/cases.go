@@ -169,8 +169,9 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 		}
 	}
 	for _, sn := range o.Sanctions {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sanctions (provider_id, practitioner_id, finding, article, case_id, decided_at, until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, sn.ProviderID, text(sn.PractitionerID), sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.UTC(), sn.Until); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sanctions (provider_id, practitioner_id, finding, article, case_id, decided_at, until, owner_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE((SELECT owner_id FROM providers WHERE provider_id = $1), ''))`,
+			sn.ProviderID, text(sn.PractitionerID), sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.UTC(), sn.Until); err != nil {
 			return fmt.Errorf("register sanction: %w", err)
 		}
 	}
@@ -335,7 +336,7 @@ func (s *Store) EventsPublished(ctx context.Context, ids []int64) error {
 
 // Sanctions reads the sanction register, newest decision first.
 func (s *Store) Sanctions(ctx context.Context) ([]fraud.Sanction, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT provider_id, practitioner_id, finding, article, case_id, decided_at, until FROM sanctions
+	rows, err := s.db.QueryContext(ctx, `SELECT provider_id, practitioner_id, finding, article, case_id, decided_at, until, owner_id FROM sanctions
 		ORDER BY decided_at DESC, id`)
 	if err != nil {
 		return nil, fmt.Errorf("read the sanction register: %w", err)
@@ -345,7 +346,7 @@ func (s *Store) Sanctions(ctx context.Context) ([]fraud.Sanction, error) {
 	for rows.Next() {
 		var sn fraud.Sanction
 		var until sql.NullTime
-		if err := rows.Scan(&sn.ProviderID, &sn.PractitionerID, &sn.Finding, &sn.Article, &sn.CaseID, &sn.DecidedAt, &until); err != nil {
+		if err := rows.Scan(&sn.ProviderID, &sn.PractitionerID, &sn.Finding, &sn.Article, &sn.CaseID, &sn.DecidedAt, &until, &sn.OwnerID); err != nil {
 			return nil, err
 		}
 		sn.DecidedAt = sn.DecidedAt.UTC()

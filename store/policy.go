@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -63,13 +64,14 @@ func saveReference(ctx context.Context, tx *sqlx.Tx, b *policy.Bundle) error {
 		}
 		sort.Strings(methods)
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO providers (provider_id, name, level, region, beds, alliance_id, methods, hospital_coefficient, status, banned_until, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10, now())
+			INSERT INTO providers (provider_id, name, level, region, beds, alliance_id, methods, hospital_coefficient, status, banned_until, owner_id, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, now())
 			ON CONFLICT (provider_id) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, region = EXCLUDED.region,
 			  beds = EXCLUDED.beds, alliance_id = EXCLUDED.alliance_id, methods = EXCLUDED.methods,
 			  hospital_coefficient = EXCLUDED.hospital_coefficient, status = EXCLUDED.status,
-			  banned_until = EXCLUDED.banned_until, updated_at = now()`,
-			p.ID, p.Name, p.Level, p.Region, p.Beds, p.AllianceID, pq.Array(methods), p.HospitalCoefficient.String(), p.Status, nullDate(p.BannedUntil)); err != nil {
+			  banned_until = EXCLUDED.banned_until, owner_id = EXCLUDED.owner_id, updated_at = now()`,
+			p.ID, p.Name, p.Level, p.Region, p.Beds, p.AllianceID, pq.Array(methods), p.HospitalCoefficient.String(), p.Status, nullDate(p.BannedUntil),
+			text(p.OwnerID)); err != nil {
 			return fmt.Errorf("save provider %s: %w", p.ID, err)
 		}
 	}
@@ -171,11 +173,18 @@ type providerRow struct {
 	Status      string         `db:"status"`
 	BannedUntil sql.NullTime   `db:"banned_until"`
 	Suspended   bool           `db:"payment_suspended"`
+	OwnerID     string         `db:"owner_id"`
+	OwnerBar    sql.NullString `db:"owner_bar"` // "<barred provider> <until>" of the owner's longest running bar
 }
 
 func (r providerRow) provider() *policy.Provider {
 	p := &policy.Provider{ID: r.ID, Name: r.Name, Level: r.Level, Region: r.Region, Beds: r.Beds, AllianceID: r.AllianceID,
-		HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status, PaymentSuspended: r.Suspended}
+		HospitalCoefficient: decimal.RequireFromString(r.Coefficient), Status: r.Status, PaymentSuspended: r.Suspended, OwnerID: r.OwnerID}
+	if barred, until, ok := strings.Cut(r.OwnerBar.String, " "); r.OwnerBar.Valid && ok {
+		if t, err := time.Parse(time.DateOnly, until); err == nil {
+			p.OwnerBar = &policy.OwnerBar{ProviderID: barred, Until: t}
+		}
+	}
 	p.SetMethods(r.Methods)
 	if r.BannedUntil.Valid {
 		p.BannedUntil = r.BannedUntil.Time.UTC()
@@ -209,7 +218,11 @@ func (r memberRow) member() *policy.Member {
 }
 
 const providerCols = `provider_id, name, level, region, beds, alliance_id, methods, hospital_coefficient::text AS hospital_coefficient, status, banned_until,
-	COALESCE((SELECT f.payment_suspended FROM provider_fraud f WHERE f.provider_id = providers.provider_id), false) AS payment_suspended`
+	COALESCE((SELECT f.payment_suspended FROM provider_fraud f WHERE f.provider_id = providers.provider_id), false) AS payment_suspended, owner_id,
+	(SELECT s.provider_id || ' ' || to_char(s.until, 'YYYY-MM-DD') FROM sanctions s
+	 WHERE providers.owner_id <> '' AND s.owner_id = providers.owner_id AND s.provider_id <> providers.provider_id
+	   AND s.finding = 'fabricated_service' AND s.practitioner_id = '' AND s.until IS NOT NULL
+	 ORDER BY s.until DESC LIMIT 1) AS owner_bar`
 const memberCols = `member_id, scheme, region, birth_date, sex, death_date, poverty_registered, assistance, enrolled_from, enrolled_to`
 
 // Provider reads one provider as it stands now.
