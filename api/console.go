@@ -23,7 +23,7 @@ var templateFS embed.FS
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"json": func(v any) string { b, _ := json.MarshalIndent(v, "", " "); return string(b) }}
 	out := map[string]*template.Template{}
-	for _, p := range []string{"login", "flags", "provider", "cases", "case", "claim"} {
+	for _, p := range []string{"login", "flags", "provider", "cases", "case", "claim", "practitioner"} {
 		out[p] = template.Must(template.New(p+".html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
 	}
 	return out
@@ -49,6 +49,7 @@ func (s *Server) consoleRoutes(mux *http.ServeMux) {
 	s.handle(mux, "GET /console/cases", s.console(everyone, s.casesPage))
 	s.handle(mux, "GET /console/cases/{case_id}", s.console(everyone, s.casePage))
 	s.handle(mux, "GET /console/claims/{provider_id}/{claim_id}", s.console(everyone, s.claimPage))
+	s.handle(mux, "GET /console/practitioners/{practitioner_id}", s.console(everyone, s.practitionerPage))
 	s.handle(mux, "POST /console/cases", s.console(investigators, s.consoleOpenCase))
 	s.handle(mux, "POST /console/cases/{case_id}/{action}", s.console(everyone, s.consoleMove))
 }

@@ -201,9 +201,35 @@ func formDecision(r *http.Request) (fraud.Decision, error) {
 	if err != nil {
 		return dec, fmt.Errorf("%w: suspend months %q is not a whole number", fraud.ErrInvalid, r.PostFormValue("suspend_months"))
 	}
-	dec.Findings = []fraud.Finding{{Type: r.PostFormValue("type"), ClaimIDs: splitList(r.PostFormValue("claim_ids")),
-		PractitionerIDs: splitList(r.PostFormValue("practitioner_ids")), Fine: claim.M(fine), SuspendMonths: months}}
+	f := fraud.Finding{Type: r.PostFormValue("type"), ClaimIDs: splitList(r.PostFormValue("claim_ids")),
+		PractitionerIDs: splitList(r.PostFormValue("practitioner_ids")), Fine: claim.M(fine), SuspendMonths: months}
+	if f.PractitionerPoints, err = formPoints(r.PostFormValue("practitioner_points")); err != nil {
+		return dec, err
+	}
+	for id := range f.PractitionerPoints { // a person given points is named by the finding
+		if !slices.Contains(f.PractitionerIDs, id) {
+			f.PractitionerIDs = append(f.PractitionerIDs, id)
+		}
+	}
+	dec.Findings = []fraud.Finding{f}
 	return dec, nil
+}
+
+// formPoints reads "D017=9, N002=3": qualification points per practitioner.
+func formPoints(s string) (map[string]int, error) {
+	var out map[string]int
+	for _, item := range splitList(s) {
+		id, n, ok := strings.Cut(item, "=")
+		points, err := strconv.Atoi(strings.TrimSpace(n))
+		if id = strings.TrimSpace(id); !ok || id == "" || err != nil {
+			return nil, fmt.Errorf("%w: points %q: write ID=points, comma-separated (D017=9, N002=3)", fraud.ErrInvalid, item)
+		}
+		if out == nil {
+			out = map[string]int{}
+		}
+		out[id] = points
+	}
+	return out, nil
 }
 
 func splitList(s string) []string {

@@ -121,7 +121,7 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	}
 	signIn(e.tokens["investigator"])
 	do("decide", chromedp.Navigate(caseURL), chromedp.WaitVisible("#decide"), chromedp.SetValue("#finding-type", "fabricated_service"),
-		chromedp.SendKeys("#finding-fine", recovery.Mul(decimal.NewFromInt(3)).StringFixed(2)), chromedp.SendKeys("#finding-practitioners", "D017"),
+		chromedp.SendKeys("#finding-fine", recovery.Mul(decimal.NewFromInt(3)).StringFixed(2)), chromedp.SendKeys("#finding-practitioners", "D017"), chromedp.SendKeys("#finding-points", "D017=12"),
 		chromedp.SendKeys("#decision-note", "no such admission"), chromedp.Click("#decide"))
 	reached("the decision", "decided")
 	shot("4-decided")
@@ -137,6 +137,16 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		t.Errorf("the claim page's edits: %q", edits)
 	}
 	shot("6-claim-edits")
+	// The practitioner the decision gave a single 12 points: terminated for three years, the
+	// ledger linking the case.
+	do("the case's practitioner", chromedp.Navigate(caseURL), chromedp.Click(`a[href="/console/practitioners/D017"]`), chromedp.WaitVisible("#ledger"))
+	if q := text("#qualification"); !strings.Contains(q, "terminated until 2029-12-01") || !strings.Contains(q, "12 points in 2026") {
+		t.Errorf("the practitioner page: %q", q)
+	}
+	if ledger := text("#ledger"); !strings.Contains(ledger, c.CaseID) || !strings.Contains(ledger, "assigned") {
+		t.Errorf("the ledger: %q", ledger)
+	}
+	shot("7-practitioner")
 	// A hospital's console session reads its own claims only.
 	for _, c := range []struct {
 		provider string
