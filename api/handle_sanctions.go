@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(codeBadRequest, "GET /v1/sanctions takes no query parameters"))
 		return
 	}
-	list, err := s.cfg.Store.Sanctions(r.Context())
+	list, err := s.people().Register(r.Context())
 	if err != nil {
 		s.internal(w, "read the sanction register", err)
 		return
@@ -33,13 +34,17 @@ func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sanctions.csv"`)
 	cw := claim.NewCSVWriter(w)
-	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until", "owner_id"})
+	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until", "owner_id", "points", "status"})
 	for _, sn := range list {
-		until := ""
+		until, points := "", ""
 		if sn.Until != nil {
 			until = sn.Until.Format("2006-01-02")
 		}
-		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly), until, sn.OwnerID})
+		if sn.Points != nil {
+			points = strconv.Itoa(*sn.Points)
+		}
+		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly),
+			until, sn.OwnerID, points, sn.Status})
 	}
 	cw.Flush()
 }

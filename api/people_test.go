@@ -57,6 +57,11 @@ func TestMultiSiteSuspension(t *testing.T) {
 	if !published {
 		t.Errorf("no practitioner event on providers.status")
 	}
+	// the register: D017's row with the case's 9 points, suspended until 2027-01-01.
+	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, ",D017,over_treatment,art38,"+c.CaseID+",2026-12-01,2027-01-01,") ||
+		!strings.Contains(csv, ",9,suspended\n") {
+		t.Errorf("the register's row of D017:\n%s", csv)
+	}
 	// decided on 2026-12-01 (Beijing): suspended up to 2027-01-01, exclusive.
 	line := func(id, date string, emergency bool) []byte {
 		return []byte(`[{"claim_id":"` + id + `","provider_id":"` + other + `","member_id":"M000002","care_type":"outpatient","service_date":"` + date +

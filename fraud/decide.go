@@ -100,6 +100,11 @@ type Sanction struct {
 	DecidedAt      time.Time  `json:"decided_at"`
 	Until          *time.Time `json:"until,omitempty"`
 	OwnerID        string     `json:"owner_id,omitempty"` // the provider's owner when it was decided
+	// Derived when the register is read (FRAUD.md §9.6): a person's points from the case, net
+	// of amendments; the status (a person's qualification now, with Until its end; a
+	// provider's designation by the decision).
+	Points *int   `json:"points,omitempty"`
+	Status string `json:"status,omitempty"`
 }
 
 // Outcome is everything a decision changes: the decided case, what becomes of its claims,

@@ -136,3 +136,50 @@ func record(id string, p *policy.Practitioner, ledger []fraud.PointsEntry, now t
 func visible(r Record, viewer string) bool {
 	return viewer == "" || slices.Contains(r.ProviderIDs, viewer)
 }
+
+// Register is the sanction register with each row's derived columns (FRAUD.md §9.6): a
+// person's row carries the points the case gave them (net of amendments), their status and
+// its end now; a provider's row the designation its decision made.
+func (s Service) Register(ctx context.Context) ([]fraud.Sanction, error) {
+	list, err := s.Store.Sanctions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	_, ledgers, now, params, err := s.read(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		sn := &list[i]
+		if sn.PractitionerID == "" {
+			sn.Status = providerStatus(sn)
+			continue
+		}
+		q := fraud.Qualify(ledgers[sn.PractitionerID], now, params)
+		sn.Status, sn.Until = q.Status, nil
+		if !q.Until.IsZero() {
+			u := q.Until
+			sn.Until = &u
+		}
+		points := 0
+		for _, e := range ledgers[sn.PractitionerID] {
+			if e.CaseID == sn.CaseID {
+				points += e.Points
+			}
+		}
+		sn.Points = &points
+	}
+	return list, nil
+}
+
+// providerStatus is the designation a provider row's decision made: a bar, a suspension, or
+// none.
+func providerStatus(sn *fraud.Sanction) string {
+	switch {
+	case sn.Finding == fraud.FindingFabricated:
+		return "terminated"
+	case sn.Until != nil:
+		return "suspended"
+	}
+	return ""
+}
