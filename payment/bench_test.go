@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,4 +241,80 @@ func dedupeCatalogue(b []byte) []byte {
 		out.WriteString(line)
 	}
 	return out.Bytes()
+}
+
+// peopleFixture is the synthetic claims with a practitioner on every line (one of 400),
+// the bundle with a registry of those 400 at the providers they bill at, and points ledgers
+// that suspend 40 of them over the claims' months: what FRAUD.md §9 adds to adjudication.
+func peopleFixture(b *testing.B) (*policy.Bundle, []claim.Submission, map[string][]fraud.PointsEntry) {
+	bundle, subs := fixture()
+	subs = slices.Clone(subs)
+	var reg strings.Builder
+	reg.WriteString("practitioner_id,name,role,provider_ids\n")
+	providers := strings.Join(slices.Sorted(maps.Keys(bundle.Providers)), "|")
+	for i := range 400 {
+		fmt.Fprintf(&reg, "P%03d,Person %d,doctor,%s\n", i, i, providers)
+	}
+	files := maps.Clone(bundle.Files)
+	files[policy.FilePractitioners] = []byte(reg.String())
+	ledgers := map[string][]fraud.PointsEntry{}
+	for i := 0; i < 400; i += 10 {
+		id := fmt.Sprintf("P%03d", i)
+		ledgers[id] = []fraud.PointsEntry{{PractitionerID: id, At: time.Date(2026, time.Month(1+i%9), 1, 2, 0, 0, 0, time.UTC), Year: 2026,
+			Points: 10, CaseID: "K", Finding: 1, Kind: fraud.PointsAssigned}}
+	}
+	for i := range subs {
+		lines := slices.Clone(subs[i].Claim.Lines)
+		for j := range lines {
+			lines[j].PractitionerID = fmt.Sprintf("P%03d", (i*7+j)%400)
+		}
+		subs[i].Claim.Lines = lines
+	}
+	return reload(b, files), subs, ledgers
+}
+
+// BenchmarkAdjudicatePractitioners prices claims naming practitioners against the registry
+// and the ledgers; BenchmarkAdjudicatePractitionersBase prices the same claims without
+// either: the difference is the qualification checks' cost.
+func BenchmarkAdjudicatePractitioners(b *testing.B) {
+	bundle, subs, ledgers := peopleFixture(b)
+	benchBookWith(b, bundle, subs, ledgers)
+}
+
+func BenchmarkAdjudicatePractitionersBase(b *testing.B) {
+	bundle, subs, _ := peopleFixture(b)
+	files := maps.Clone(bundle.Files)
+	delete(files, policy.FilePractitioners)
+	benchBookWith(b, reload(b, files), subs, nil)
+}
+
+func benchBookWith(b *testing.B, bundle *policy.Bundle, subs []claim.Submission, ledgers map[string][]fraud.PointsEntry) {
+	now := func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
+	b.ReportAllocs()
+	b.ResetTimer()
+	var book *Book
+	for i := 0; i < b.N; i++ {
+		if i%len(subs) == 0 {
+			book = NewBook(NewPolicies(bundle), BundleDirectory{Bundle: bundle}, now)
+			book.Points = ledgers
+		}
+		if eff := book.Process(&subs[i%len(subs)], nil); eff.Result.Status != claim.StatusAdjudicated && eff.Result.Status != claim.StatusHeld {
+			b.Fatalf("claim %d: %s %v", i, eff.Result.Status, eff.Result.Reasons)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// BenchmarkAdjudicatePractitionersChecks is BenchmarkAdjudicatePractitioners with the
+// ledgers' suspensions in 2025, before every claim: every line is checked, none refused.
+func BenchmarkAdjudicatePractitionersChecks(b *testing.B) {
+	bundle, subs, ledgers := peopleFixture(b)
+	for id, es := range ledgers {
+		es = slices.Clone(es)
+		for i := range es {
+			es[i].At, es[i].Year = es[i].At.AddDate(-1, 0, 0), 2025
+		}
+		ledgers[id] = es
+	}
+	benchBookWith(b, bundle, subs, ledgers)
 }

@@ -122,6 +122,7 @@ type Book struct {
 
 	fraudParams map[*policy.Bundle]fraud.Params
 	groupers    map[string]*drg.Grouper
+	quals       map[qualKey]fraud.Qualification // a practitioner's periods under a version, derived once per book
 }
 
 // grouper returns the bundle's DRG grouper (nil when its data set is missing).
@@ -292,6 +293,12 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	return eff
 }
 
+// qualKey is a practitioner under a policy version (its suspension months).
+type qualKey struct {
+	b  *policy.Bundle
+	id string
+}
+
 // people are the qualifications of the claim's practitioners whose ledger gives them a
 // suspension or termination.
 func (bk *Book) people(c *claim.Claim, b *policy.Bundle, now time.Time) map[string]fraud.Qualification {
@@ -301,7 +308,15 @@ func (bk *Book) people(c *claim.Claim, b *policy.Bundle, now time.Time) map[stri
 		if _, done := out[id]; id == "" || done || len(bk.Points[id]) == 0 {
 			continue
 		}
-		if q := fraud.Qualify(bk.Points[id], now, bk.params(b).People); len(q.Periods) > 0 {
+		q, ok := bk.quals[qualKey{b, id}]
+		if !ok { // the periods do not depend on the clock: one derivation per person and book
+			q = fraud.Qualify(bk.Points[id], now, bk.params(b).People)
+			if bk.quals == nil {
+				bk.quals = map[qualKey]fraud.Qualification{}
+			}
+			bk.quals[qualKey{b, id}] = q
+		}
+		if len(q.Periods) > 0 {
 			if out == nil {
 				out = map[string]fraud.Qualification{}
 			}
