@@ -144,7 +144,8 @@ func TestMultiSiteSuspension(t *testing.T) {
 // TestBarredOwnersOtherProvider: H1001 and H1002 share an owner in the sample bundle. A
 // confirmed fabricated service bars H1002; H1001's next claim is rejected provider_banned,
 // the message naming the owner, the barred provider and the end; the register lists the
-// owner. After the bar, H1001 is paid again.
+// owner. The finding's single 12 points terminate D017 for three years, past the next
+// year's reset. After the bar, H1001 is paid again.
 func TestBarredOwnersOtherProvider(t *testing.T) {
 	e := newEnv(t, nil)
 	demoThroughKafka(t, e)
@@ -157,7 +158,8 @@ func TestBarredOwnersOtherProvider(t *testing.T) {
 	}
 	ftp := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND claim_id = $2`, a.ProviderID, a.ClaimIDs[0])
 	e.openAndDecide("H1002", []string{a.FlagID}, map[string]any{"decision": "confirm", "findings": []map[string]any{{
-		"type": "fabricated_service", "claim_ids": a.ClaimIDs[:1], "fine": ftp.Mul(decimal.NewFromInt(2)).StringFixed(2)}}})
+		"type": "fabricated_service", "claim_ids": a.ClaimIDs[:1], "fine": ftp.Mul(decimal.NewFromInt(2)).StringFixed(2),
+		"practitioner_ids": []string{"D017"}, "practitioner_points": map[string]int{"D017": 12}}}})
 	visit := func(id, date string) []byte {
 		return []byte(`[{"claim_id":"` + id + `","provider_id":"H1001","member_id":"M000009","care_type":"outpatient","service_date":"` + date +
 			`","diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"` + date +
@@ -182,8 +184,31 @@ func TestBarredOwnersOtherProvider(t *testing.T) {
 	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, "H1002,,fabricated_service,art40,") || !strings.Contains(csv, ",2029-12-01,O-150921-0042") {
 		t.Errorf("the register lacks the owner:\n%s", csv)
 	}
-	e.clock.set(time.Date(2029, 12, 2, 2, 0, 0, 0, time.UTC))
+	// D017's single 12 points terminate for three years; in 2027 the year's points reset to
+	// 0 and the termination stands: D017's line at H3001 is refused.
 	defer e.clock.set(testNow())
+	e.clock.set(time.Date(2027, 1, 5, 2, 0, 0, 0, time.UTC))
+	var rec struct {
+		Status, Until string
+		YearPoints    int `json:"year_points"`
+	}
+	e.get("/v1/practitioners/D017", "agency").decode(t, &rec)
+	if rec.Status != "terminated" || rec.Until != "2029-12-01" || rec.YearPoints != 0 {
+		t.Errorf("D017 in 2027: %+v", rec)
+	}
+	body := []byte(`[{"claim_id":"TERM-1","provider_id":"H3001","member_id":"M000002","care_type":"outpatient","service_date":"2027-01-04",` +
+		`"diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"2027-01-04","quantity":"1","unit_price":"30.00",` +
+		`"amount":"30.00","practitioner_id":"D017"}],"total":"30.00"}]`)
+	if r := e.do(http.MethodPost, "/v1/batches?batch_id=TERM-1", "hospital:H3001", "application/json", body); r.status != http.StatusAccepted {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	e.waitBatch("TERM-1", "hospital:H3001")
+	var term claim.Result
+	e.get("/v1/claims/H3001/TERM-1", "agency").decode(t, &term)
+	if term.Refused.StringFixed(2) != "30.00" || !strings.Contains(term.Reasons[0].Message, "practitioner D017 is terminated until 2029-12-01") {
+		t.Errorf("D017's line in 2027: %s", term.AppendJSON(nil))
+	}
+	e.clock.set(time.Date(2029, 12, 2, 2, 0, 0, 0, time.UTC))
 	if r := result("OWN-2"); r.Status == claim.StatusRejected {
 		t.Errorf("after the bar: %+v", r)
 	}
