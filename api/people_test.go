@@ -122,7 +122,7 @@ func TestMultiSiteSuspension(t *testing.T) {
 		}
 	}
 	e.get("/v1/practitioners", "hospital:H1002").decode(t, &list)
-	if len(list.Items) != 2 || list.Items[0].PractitionerID != "D021" || list.Items[1].PractitionerID != "N002" {
+	if len(list.Items) != 3 || list.Items[0].PractitionerID != "D017" || list.Items[1].PractitionerID != "D021" || list.Items[2].PractitionerID != "N002" {
 		t.Errorf("H1002's staff: %+v", list.Items)
 	}
 	if r := e.get("/v1/practitioners?provider_id=H3001", "hospital:H1002"); r.status != http.StatusForbidden {

@@ -78,6 +78,11 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 	if err := closeSamplePeriod(ctx, std.out, s.Store, cfg.Now); err != nil {
 		return err
 	}
+	story, err := harness.TellPractitionerStory(ctx, run, cfg.Now)
+	if err != nil {
+		return err
+	}
+	printStory(std.out, story)
 	if *exit {
 		return run.Stop()
 	}
@@ -142,6 +147,26 @@ func printEdits(w io.Writer, rows []claim.EditRow) {
 	}
 	fmt.Fprintf(w, "  refused by edit (payable by nobody) %s; self-paid by edit %s; flagged for review %s\n",
 		by["refuse"].StringFixed(2), by["self_pay"].StringFixed(2), by["flag"].StringFixed(2))
+}
+
+// printStory prints the practitioner step: the two decisions, the points and the status,
+// and the refused line at the third hospital.
+func printStory(w io.Writer, s harness.PractitionerStory) {
+	p := s.Practitioner
+	fmt.Fprintf(w, "\n6. practitioner %s (%s, registered at %s): payment qualification (医保支付资格)\n", p.PractitionerID, p.Role, strings.Join(p.ProviderIDs, ", "))
+	for _, c := range s.Cases {
+		fmt.Fprintf(w, "  case %s at %s: over_treatment on %s confirmed, +%d points\n", c.CaseID, c.ProviderID, c.ClaimID, c.Points)
+	}
+	fmt.Fprintf(w, "  %s: %d points in %d → %s until %s (medclaims practitioner show %s)\n", p.PractitionerID, p.YearPoints, p.Year, p.Status, p.Until, p.PractitionerID)
+	r := s.Refused
+	reason := ""
+	for _, x := range r.Reasons {
+		if x.Code == claim.ReasonPractitionerSuspended {
+			reason = x.Message
+		}
+	}
+	fmt.Fprintf(w, "  %s's next visit at %s (%s): %s, refused %s, fund %s — %s\n", p.PractitionerID, r.ProviderID, r.ClaimID, r.Status,
+		r.Refused.Dec().StringFixed(2), r.FundTotal.Dec().StringFixed(2), reason)
 }
 
 // printProviders prints the providers with a score and any payment suspension.

@@ -250,6 +250,8 @@ func TestDemoExit(t *testing.T) {
 	for _, want := range []string{"every submission adjudicated", "adjudicated     31", "rejected     11", "voided      1", "provider_banned",
 		"bed_day      2", "capitation      5", "disease      5", "drg      4", "ffs     17", "held      2",
 		"E0008  repeat     refuse    1 line(s)     120.00", "refused by edit (payable by nobody) 1893.00; self-paid by edit 8231.00; flagged for review 136.00",
+		"6. practitioner D017 (doctor, registered at H1002, H2001, H3001)", "+5 points", "+4 points", "D017: 9 points in 2026 → suspended until",
+		"D017's next visit at H3001 (H3001-DEMO-D017): adjudicated, refused 30.00, fund 0.00 — line 1: practitioner D017 is suspended until",
 		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1; held: 2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
