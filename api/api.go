@@ -115,6 +115,8 @@ func (s *Server) routes() http.Handler {
 	s.handle(mux, "POST /v1/cases/{case_id}/notice", s.authenticate(investigators, s.noticeCase))
 	s.handle(mux, "POST /v1/cases/{case_id}/response", s.authenticate(hospitals, s.respondCase))
 	s.handle(mux, "POST /v1/cases/{case_id}/decision", s.authenticate(investigators, s.decideCase))
+	s.handle(mux, "POST /v1/cases/{case_id}/appeal", s.authenticate(hospitals, s.appealCase))
+	s.handle(mux, "POST /v1/cases/{case_id}/appeal/decision", s.authenticate(investigators, s.decideAppeal))
 	s.handle(mux, "GET /v1/sanctions", s.authenticate(reviewers, s.listSanctions))
 	s.handle(mux, "GET /v1/practitioners", s.authenticate(everyone, s.listPractitioners))
 	s.handle(mux, "GET /v1/practitioners/{practitioner_id}", s.authenticate(everyone, s.getPractitioner))

@@ -186,11 +186,44 @@ func (s *Server) decideCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	dec := fraud.Decision{Decision: in.Decision, Note: in.Note}
-	for _, f := range in.Findings {
-		dec.Findings = append(dec.Findings, fraud.Finding{Type: f.Type, ClaimIDs: f.ClaimIDs, PractitionerIDs: f.PractitionerIDs, Fine: f.Fine,
-			SuspendMonths: f.SuspendMonths, PractitionerPoints: f.PractitionerPoints})
-	}
+	dec := fraud.Decision{Decision: in.Decision, Note: in.Note, Findings: findingsOf(in.Findings)}
 	c, err := s.cases().Decide(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), dec)
 	s.answer(w, r, "decide", http.StatusOK, c, err)
+}
+
+func findingsOf(in []findingIn) []fraud.Finding {
+	var out []fraud.Finding
+	for _, f := range in {
+		out = append(out, fraud.Finding{Type: f.Type, ClaimIDs: f.ClaimIDs, PractitionerIDs: f.PractitionerIDs, Fine: f.Fine,
+			SuspendMonths: f.SuspendMonths, PractitionerPoints: f.PractitionerPoints})
+	}
+	return out
+}
+
+// appealCase files the case's hospital's appeal (申诉) of a confirmed decision.
+func (s *Server) appealCase(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Statement string `json:"statement"`
+	}
+	if aerr := s.readJSON(w, r, &in); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	c, err := s.cases().Appeal(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), in.Statement)
+	s.answer(w, r, "appeal", http.StatusOK, c, err)
+}
+
+// decideAppeal upholds or amends an appealed decision (investigator).
+func (s *Server) decideAppeal(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Outcome  string      `json:"outcome"`
+		Note     string      `json:"note"`
+		Findings []findingIn `json:"findings"`
+	}
+	if aerr := s.readJSON(w, r, &in); aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	c, err := s.cases().DecideAppeal(r.Context(), actorOf(principalOf(r.Context())), r.PathValue("case_id"), in.Outcome, in.Note, findingsOf(in.Findings))
+	s.answer(w, r, "decide the appeal", http.StatusOK, c, err)
 }

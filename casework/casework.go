@@ -113,7 +113,54 @@ func (s Service) move(ctx context.Context, a fraud.Actor, id string, fn func(fra
 	if err != nil {
 		return fraud.Case{}, err
 	}
-	return next, s.Store.SaveCase(ctx, store.NewCaseChange(next, c.State, outcome, now))
+	ch := store.NewCaseChange(next, c.State, outcome, now)
+	ch.FromAppeal = store.AppealStage(*c)
+	return next, s.Store.SaveCase(ctx, ch)
+}
+
+// Appeal files the case's hospital's appeal (申诉), once, within appeal_days of the decision.
+func (s Service) Appeal(ctx context.Context, a fraud.Actor, id, statement string) (fraud.Case, error) {
+	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+		params, err := s.params(ctx)
+		if err != nil {
+			return c, nil, err
+		}
+		next, err := c.FileAppeal(a, now, statement, params.People.AppealDays)
+		return next, nil, err
+	})
+}
+
+// DecideAppeal upholds or amends the decision; an amendment's reversals (points, payments,
+// the designation) are saved with it and the people's new standing published.
+func (s Service) DecideAppeal(ctx context.Context, a fraud.Actor, id, outcome, note string, amended []fraud.Finding) (fraud.Case, error) {
+	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+		var people, claimIDs []string
+		for _, f := range c.Findings {
+			people, claimIDs = append(people, f.PractitionerIDs...), append(claimIDs, f.ClaimIDs...)
+		}
+		ledgers, err := s.Store.Points(ctx, people)
+		if err != nil {
+			return c, nil, err
+		}
+		var ledger []fraud.PointsEntry
+		for _, es := range ledgers {
+			for _, e := range es {
+				if e.CaseID == c.CaseID {
+					ledger = append(ledger, e)
+				}
+			}
+		}
+		claims, err := s.Store.CasePayments(ctx, c.ProviderID, claimIDs)
+		if err != nil {
+			return c, nil, err
+		}
+		next, ch, err := c.DecideAppeal(a, now, outcome, note, amended, ledger, claims)
+		if err != nil {
+			return c, nil, err
+		}
+		o := &fraud.Outcome{Points: ch.Points, Designation: ch.Designation, Reversals: &ch}
+		return next, o, s.qualify(ctx, o, now)
+	})
 }
 
 // params are the fraud parameters of the policy version in force today (FRAUD.md §4, §9).

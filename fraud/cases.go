@@ -71,6 +71,7 @@ type Case struct {
 	Statement  string      `json:"statement,omitempty"`
 	Decision   string      `json:"decision,omitempty"`
 	Findings   []Finding   `json:"findings,omitempty"`
+	Appeal     *Appeal     `json:"appeal,omitempty"`
 	Events     []CaseEvent `json:"events"`
 }
 

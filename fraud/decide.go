@@ -124,6 +124,8 @@ type Outcome struct {
 	// their ledgers), to publish.
 	Points []PointsEntry
 	People []PersonStatus
+	// Reversals are an appeal's amendment's payments given back (FRAUD.md §9.5).
+	Reversals *AppealChange
 }
 
 // BarYears is how long a confirmed fabricated service bars the provider.

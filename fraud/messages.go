@@ -48,12 +48,22 @@ func (c Case) Messages(o *Outcome) []Message {
 		if o != nil {
 			doc["released_claims"], doc["denied_claims"] = orEmpty(o.Released), orEmpty(o.Denied)
 		}
+		if c.Appeal != nil {
+			doc["appeal"] = c.Appeal
+		}
+		if o != nil && o.Reversals != nil {
+			doc["released_claims"], doc["unrecovered_claims"] = orEmpty(o.Reversals.Released), orEmpty(o.Reversals.Unrecovered)
+		}
 	}
 	out := []Message{{Kind: KindCaseEvent, Key: c.ProviderID, Value: mustJSON(doc)}}
 	if o != nil && o.Designation != nil {
 		d := o.Designation
+		var until any // null when an appeal lifts the bar
+		if !d.Until.IsZero() {
+			until = d.Until.UTC().Format(time.DateOnly)
+		}
 		out = append(out, Message{Kind: KindDesignation, Key: c.ProviderID, Value: mustJSON(map[string]any{"provider_id": c.ProviderID,
-			"status": d.Status, "banned_until": d.Until.UTC().Format(time.DateOnly), "reason": d.Reason, "case_id": c.CaseID,
+			"status": d.Status, "banned_until": until, "reason": d.Reason, "case_id": c.CaseID,
 			"decided_by": ev.By, "decided_at": ev.At.UTC()})})
 	}
 	if o != nil {

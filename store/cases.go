@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -29,6 +30,7 @@ var ErrFlagTaken = errors.New("a flag belongs to another case")
 type CaseChange struct {
 	Case       fraud.Case     // the case after the move; its last event is appended
 	FromState  string         // the state it was read in ("" for a new case)
+	FromAppeal string         // the appeal's stage it was read in: "" none, "pending", or its outcome
 	Outcome    *fraud.Outcome // a decision's effects
 	FlagStatus string         // what the move makes of the case's flags (Case.FlagStatus), "" nothing
 	Publish    []fraud.Message
@@ -39,6 +41,17 @@ type CaseChange struct {
 // flags and publishes.
 func NewCaseChange(c fraud.Case, from string, o *fraud.Outcome, now time.Time) CaseChange {
 	return CaseChange{Case: c, FromState: from, Outcome: o, FlagStatus: c.FlagStatus(), Publish: c.Messages(o), Now: now}
+}
+
+// AppealStage is the stage of a case's appeal: "" none, "pending", or its outcome.
+func AppealStage(c fraud.Case) string {
+	switch {
+	case c.Appeal == nil:
+		return ""
+	case c.Appeal.Outcome == "":
+		return "pending"
+	}
+	return c.Appeal.Outcome
 }
 
 // SaveCase writes a transition. A case moved by someone else meanwhile is ErrCaseMoved.
@@ -91,8 +104,18 @@ func saveCaseRow(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 	if c.Deadline != nil {
 		deadline = c.Deadline.UTC()
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE fraud_cases SET state = $2, deadline = $3, statement = $4, decision = $5, findings = $6, updated_at = $7
-		WHERE case_id = $1 AND state = $8`, c.CaseID, c.State, deadline, text(c.Statement), c.Decision, findings, ch.Now.UTC(), ch.FromState)
+	var appeal any
+	if c.Appeal != nil {
+		b, err := json.Marshal(c.Appeal)
+		if err != nil {
+			return err
+		}
+		appeal = b
+	}
+	// The state and the appeal's stage it was read in: a move made meanwhile fails the update.
+	res, err := tx.ExecContext(ctx, `UPDATE fraud_cases SET state = $2, deadline = $3, statement = $4, decision = $5, findings = $6, updated_at = $7, appeal = $9
+		WHERE case_id = $1 AND state = $8 AND COALESCE(appeal->>'outcome', CASE WHEN appeal IS NULL THEN '' ELSE 'pending' END) = $10`,
+		c.CaseID, c.State, deadline, text(c.Statement), c.Decision, findings, ch.Now.UTC(), ch.FromState, appeal, ch.FromAppeal)
 	if err != nil {
 		return fmt.Errorf("save case %s: %w", c.CaseID, err)
 	}
@@ -158,6 +181,11 @@ func takeFlags(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 // other undecided case.
 func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 	o, c := ch.Outcome, ch.Case
+	if o.Reversals != nil {
+		if err := reversePayments(ctx, tx, c, *o.Reversals, ch.Now); err != nil {
+			return err
+		}
+	}
 	for status, ids := range map[string][]string{"released": o.Released, "denied": o.Denied, "recovered": o.Recovered} {
 		if len(ids) == 0 {
 			continue
@@ -195,9 +223,38 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 
 // designate changes the provider's designation.
 func designate(ctx context.Context, tx *sqlx.Tx, c fraud.Case, d fraud.Designation, now time.Time) error {
+	var until any
+	if !d.Until.IsZero() {
+		until = d.Until.UTC().Format("2006-01-02")
+	}
 	if _, err := tx.ExecContext(ctx, `UPDATE providers SET status = $2, banned_until = $3, updated_at = $4 WHERE provider_id = $1`,
-		c.ProviderID, d.Status, d.Until.UTC().Format("2006-01-02"), now.UTC()); err != nil {
+		c.ProviderID, d.Status, until, now.UTC()); err != nil {
 		return fmt.Errorf("designation of %s: %w", c.ProviderID, err)
+	}
+	return nil
+}
+
+// reversePayments reverses this case's denials and recoveries of the claims an appeal's
+// amendment gives back (the events stay; a reversal names each) and releases them: a denied
+// claim is paid, a recovery given back, on the next statement (its released amounts).
+func reversePayments(ctx context.Context, tx *sqlx.Tx, c fraud.Case, r fraud.AppealChange, now time.Time) error {
+	for event, ids := range map[string][]string{fraud.PaymentDenied: r.Released, fraud.PaymentRecovered: r.Unrecovered} {
+		if len(ids) == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, reverses, at, note)
+			SELECT e.provider_id, e.claim_id, 'reversed', e.case_id, e.id, $4, 'amended on appeal' FROM claim_payment_events e
+			WHERE e.case_id = $1 AND e.provider_id = $2 AND e.claim_id = ANY($3) AND e.event = $5
+			  AND NOT EXISTS (SELECT 1 FROM claim_payment_events r WHERE r.reverses = e.id)`,
+			c.CaseID, c.ProviderID, pq.Array(ids), now.UTC(), event); err != nil {
+			return fmt.Errorf("reverse %s claims: %w", event, err)
+		}
+	}
+	if given := append(slices.Clone(r.Released), r.Unrecovered...); len(given) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, at, note)
+			SELECT $1, unnest($2::text[]), 'released', $3, $4, 'amended on appeal'`, c.ProviderID, pq.Array(given), c.CaseID, now.UTC()); err != nil {
+			return fmt.Errorf("release claims: %w", err)
+		}
 	}
 	return nil
 }
@@ -212,7 +269,7 @@ func queue(ctx context.Context, tx *sqlx.Tx, msgs []fraud.Message) error {
 	return nil
 }
 
-const caseCols = `case_id, provider_id, state, flag_ids, claim_ids, opened_at, deadline, statement, decision, findings`
+const caseCols = `case_id, provider_id, state, flag_ids, claim_ids, opened_at, deadline, statement, decision, findings, appeal`
 
 // Case reads a case with its audit trail.
 func (s *Store) Case(ctx context.Context, id string) (*fraud.Case, error) {
@@ -258,9 +315,14 @@ func (s *Store) scanCases(ctx context.Context, q string, args ...any) ([]fraud.C
 		var c fraud.Case
 		var flags, claims pq.StringArray
 		var deadline sql.NullTime
-		var findings []byte
-		if err := rows.Scan(&c.CaseID, &c.ProviderID, &c.State, &flags, &claims, &c.OpenedAt, &deadline, &c.Statement, &c.Decision, &findings); err != nil {
+		var findings, appeal []byte
+		if err := rows.Scan(&c.CaseID, &c.ProviderID, &c.State, &flags, &claims, &c.OpenedAt, &deadline, &c.Statement, &c.Decision, &findings, &appeal); err != nil {
 			return nil, err
+		}
+		if appeal != nil {
+			if err := json.Unmarshal(appeal, &c.Appeal); err != nil {
+				return nil, fmt.Errorf("case %s appeal: %w", c.CaseID, err)
+			}
 		}
 		c.FlagIDs, c.ClaimIDs, c.OpenedAt = flags, claims, c.OpenedAt.UTC()
 		if deadline.Valid {
