@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"medclaims/store"
 )
@@ -20,8 +23,18 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
+// pointsText renders points as the forms take them: "D017=9, N002=3".
+func pointsText(m map[string]int) string {
+	var parts []string
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, id+"="+strconv.Itoa(m[id]))
+	}
+	return strings.Join(parts, ", ")
+}
+
 var pages = func() map[string]*template.Template {
-	funcs := template.FuncMap{"json": func(v any) string { b, _ := json.MarshalIndent(v, "", " "); return string(b) }}
+	funcs := template.FuncMap{"json": func(v any) string { b, _ := json.MarshalIndent(v, "", " "); return string(b) },
+		"inc": func(i int) int { return i + 1 }, "join": func(s []string) string { return strings.Join(s, ", ") }, "points": pointsText}
 	out := map[string]*template.Template{}
 	for _, p := range []string{"login", "flags", "provider", "cases", "case", "claim", "practitioner"} {
 		out[p] = template.Must(template.New(p+".html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))

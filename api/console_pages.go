@@ -170,6 +170,10 @@ func (s *Server) consoleMove(w http.ResponseWriter, r *http.Request, pg page) {
 		if dec, err = formDecision(r); err == nil {
 			_, err = svc.Decide(r.Context(), a, id, dec)
 		}
+	case "appeal":
+		_, err = svc.Appeal(r.Context(), a, id, r.PostFormValue("statement"))
+	case "appeal-decision":
+		err = s.consoleAppealDecision(r, a, id)
 	default:
 		writeError(w, errorf(codeNotFound, "no console action %s", r.PathValue("action")))
 		return
@@ -185,6 +189,35 @@ func (s *Server) consoleMove(w http.ResponseWriter, r *http.Request, pg page) {
 		return
 	}
 	http.Redirect(w, r, "/console/cases/"+id, http.StatusSeeOther)
+}
+
+// consoleAppealDecision upholds or amends from the case page: each decided finding kept
+// (with its people, points and fine as the form lowers them) or withdrawn.
+func (s *Server) consoleAppealDecision(r *http.Request, a fraud.Actor, id string) error {
+	svc := s.cases()
+	c, err := svc.Get(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	outcome, note := r.PostFormValue("outcome"), r.PostFormValue("note")
+	var amended []fraud.Finding
+	for i, f := range c.Findings {
+		n := strconv.Itoa(i + 1)
+		if outcome != fraud.AppealAmend || r.PostFormValue("withdraw_"+n) != "" {
+			continue
+		}
+		fine, err := decimal.NewFromString(strings.TrimSpace(r.PostFormValue("fine_" + n)))
+		if err != nil {
+			return fmt.Errorf("%w: finding %s: fine %q is not an amount", fraud.ErrInvalid, n, r.PostFormValue("fine_"+n))
+		}
+		f.Fine, f.PractitionerIDs = claim.M(fine), splitList(r.PostFormValue("practitioners_"+n))
+		if f.PractitionerPoints, err = formPoints(r.PostFormValue("points_" + n)); err != nil {
+			return err
+		}
+		amended = append(amended, f)
+	}
+	_, err = svc.DecideAppeal(r.Context(), a, id, outcome, note, amended)
+	return err
 }
 
 // formDecision reads the decision form: a dismissal, or a confirmation with one finding.

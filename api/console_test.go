@@ -147,6 +147,31 @@ func TestConsoleInTheBrowser(t *testing.T) {
 		t.Errorf("the ledger: %q", ledger)
 	}
 	shot("7-practitioner")
+	// The hospital appeals; the investigator amends D017's 12 points to 9: a suspension of a
+	// month instead of a termination.
+	signOut()
+	signIn(hosp)
+	do("appeal as the hospital", chromedp.Navigate(caseURL), chromedp.WaitVisible("#appeal-statement"),
+		chromedp.SendKeys("#appeal-statement", "D017 acted on the ward head's order"), chromedp.Click("#appeal"), chromedp.WaitVisible("#appeal-outcome"))
+	if o := text("#appeal-outcome"); !strings.Contains(o, "awaiting") {
+		t.Errorf("after the appeal: %q", o)
+	}
+	shot("8-appealed-as-hospital")
+	signOut()
+	signIn(e.tokens["investigator"])
+	do("amend", chromedp.Navigate(caseURL), chromedp.WaitVisible("#decide-appeal"), chromedp.Click("#amend"),
+		chromedp.SetValue("#points-1", "D017=9"), chromedp.SendKeys("#appeal-note", "instructed by the ward head"), chromedp.Click("#decide-appeal"))
+	do("the amended case", chromedp.WaitNotPresent("#decide-appeal"), chromedp.WaitVisible("#appeal-outcome"))
+	if o := text("#appeal-outcome"); !strings.Contains(o, "outcome amend") {
+		t.Errorf("after the amendment: %q", o)
+	}
+	shot("9-appeal-amended")
+	do("the practitioner after the appeal", chromedp.Navigate(e.base+"/console/practitioners/D017"), chromedp.WaitVisible("#ledger"))
+	if q := text("#qualification"); !strings.Contains(q, "suspended until 2027-01-01") || !strings.Contains(q, "9 points in 2026") ||
+		!strings.Contains(text("#ledger"), "reversed") {
+		t.Errorf("D017 after the appeal: %q", q)
+	}
+	shot("10-practitioner-after-appeal")
 	// A hospital's console session reads its own claims only.
 	for _, c := range []struct {
 		provider string
