@@ -312,8 +312,8 @@ func TestCaseWorkflow(t *testing.T) {
 	csvBody := e.getCSV("/v1/sanctions", "agency")
 	// the provider's row carries its bar; D017's, named without points, the person's standing:
 	// no points from the case, normal, no end.
-	if want := "provider_id,practitioner_id,finding,article,case_id,decided_at,until,owner_id,points,status\n" + p + ",,fabricated_service,art40," + id +
-		",2026-12-01,2029-12-01,,,terminated\n" + p + ",D017,fabricated_service,art40," + id + ",2026-12-01,,,0,normal\n"; string(csvBody) != want {
+	if want := "provider_id,practitioner_id,finding,article,case_id,decided_at,until,owner_id,points,status,amended_at\n" + p + ",,fabricated_service,art40," + id +
+		",2026-12-01,2029-12-01,,,terminated,\n" + p + ",D017,fabricated_service,art40," + id + ",2026-12-01,,,0,normal,\n"; string(csvBody) != want {
 		t.Errorf("sanctions CSV:\n%s\nwant\n%s", csvBody, want)
 	}
 	if r := e.get("/v1/sanctions", hosp); r.status != 403 {

@@ -34,17 +34,20 @@ func (s *Server) listSanctions(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sanctions.csv"`)
 	cw := claim.NewCSVWriter(w)
-	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until", "owner_id", "points", "status"})
+	_ = cw.Write([]string{"provider_id", "practitioner_id", "finding", "article", "case_id", "decided_at", "until", "owner_id", "points", "status", "amended_at"})
 	for _, sn := range list {
-		until, points := "", ""
+		until, points, amendedAt := "", "", ""
 		if sn.Until != nil {
 			until = sn.Until.Format("2006-01-02")
 		}
 		if sn.Points != nil {
 			points = strconv.Itoa(*sn.Points)
 		}
+		if sn.AmendedAt != nil {
+			amendedAt = sn.AmendedAt.In(claim.Shanghai).Format(time.DateOnly)
+		}
 		_ = cw.Write([]string{sn.ProviderID, sn.PractitionerID, sn.Finding, sn.Article, sn.CaseID, sn.DecidedAt.In(claim.Shanghai).Format(time.DateOnly),
-			until, sn.OwnerID, points, sn.Status})
+			until, sn.OwnerID, points, sn.Status, amendedAt})
 	}
 	cw.Flush()
 }

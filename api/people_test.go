@@ -308,6 +308,11 @@ func TestAppealWithdrawsFindings(t *testing.T) {
 	if strings.Join(trail, ",") != "opened,notified,responded,decided,appealed,appeal_decided" || c.Appeal.Outcome != "amend" {
 		t.Errorf("the trail: %v, appeal %+v", trail, c.Appeal)
 	}
+	// the register keeps the rows, marked amended; D017's shows the case's points reversed to 0.
+	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, ",D017,over_treatment,art38,"+caseID+",2026-12-01,,") ||
+		!strings.Contains(csv, ",0,normal,2027-01-05\n") {
+		t.Errorf("the register after the amendment:\n%s", csv)
+	}
 	e.clock.set(time.Date(2027, 2, 1, 2, 0, 0, 0, time.UTC))
 	jan := providerOf(e.closePeriod("2027-01").Statement, p)
 	if want := ftpPaid.Add(ftpHeld).StringFixed(2); jan == nil || jan.Released.StringFixed(2) != want {

@@ -103,8 +103,9 @@ type Sanction struct {
 	// Derived when the register is read (FRAUD.md §9.6): a person's points from the case, net
 	// of amendments; the status (a person's qualification now, with Until its end; a
 	// provider's designation by the decision).
-	Points *int   `json:"points,omitempty"`
-	Status string `json:"status,omitempty"`
+	Points    *int       `json:"points,omitempty"`
+	Status    string     `json:"status,omitempty"`
+	AmendedAt *time.Time `json:"amended_at,omitempty"` // an appeal's amendment of the case
 }
 
 // Outcome is everything a decision changes: the decided case, what becomes of its claims,

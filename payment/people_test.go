@@ -7,6 +7,7 @@ import (
 
 	"medclaims/claim"
 	"medclaims/fraud"
+	"medclaims/policy"
 )
 
 // withPractitioner sets a practitioner on every line of a claim of edClaim's shape.
@@ -72,4 +73,40 @@ func TestPractitionerQualification(t *testing.T) {
 			t.Errorf("%s: the reason names neither the person nor the end: %s", c.name, r.Reasons[0].Message)
 		}
 	}
+}
+
+// TestOwnerBar: a provider whose owner's other provider is barred is rejected
+// provider_banned on processing dates before the bar's end (exclusive), the message naming
+// the owner, the barred provider and the date; from the end date it is paid.
+func TestOwnerBar(t *testing.T) {
+	b := editBundle(t)
+	dir := BundleDirectory{Bundle: b}
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{{time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC), claim.StatusRejected}, {time.Date(2029, 11, 30, 15, 59, 0, 0, time.UTC), claim.StatusRejected},
+		{time.Date(2029, 11, 30, 16, 0, 0, 0, time.UTC), claim.StatusAdjudicated}} { // 2029-12-01 00:00 in Beijing
+		p := *b.Providers["H1001"]
+		p.OwnerBar = &policy.OwnerBar{ProviderID: "H1002", Until: time.Date(2029, 12, 1, 0, 0, 0, 0, time.UTC)}
+		book := NewBook(NewPolicies(b), ownerDir{dir, &p}, func() time.Time { return c.now })
+		sub := edClaim("C1", "H1001", "M000009", dxK35, []el{{"SRV01", "2026-11-20", "1", "30.00"}})
+		r := book.Process(&sub, nil).Result
+		if r.Status != c.want || (c.want == claim.StatusRejected && !strings.Contains(r.Reasons[0].Message,
+			"provider H1001 is refused until 2029-12-01: its owner O-150921-0042 also owns provider H1002, barred for fabricated services until 2029-12-01")) {
+			t.Errorf("at %s: %s %v", c.now, r.Status, r.Reasons)
+		}
+	}
+}
+
+// ownerDir serves one provider as the store would, with its owner's bar.
+type ownerDir struct {
+	BundleDirectory
+	p *policy.Provider
+}
+
+func (d ownerDir) Provider(id string) (*policy.Provider, bool) {
+	if id == d.p.ID {
+		return d.p, true
+	}
+	return d.BundleDirectory.Provider(id)
 }

@@ -149,10 +149,21 @@ func (s Service) Register(ctx context.Context) ([]fraud.Sanction, error) {
 	if err != nil {
 		return nil, err
 	}
+	cases := map[string]*fraud.Case{}
 	for i := range list {
 		sn := &list[i]
+		c, ok := cases[sn.CaseID]
+		if !ok {
+			if c, err = s.Store.Case(ctx, sn.CaseID); err != nil {
+				return nil, err
+			}
+			cases[sn.CaseID] = c
+		}
+		amended(sn, c)
 		if sn.PractitionerID == "" {
-			sn.Status = providerStatus(sn)
+			if sn.Status == "" {
+				sn.Status = providerStatus(sn)
+			}
 			continue
 		}
 		q := fraud.Qualify(ledgers[sn.PractitionerID], now, params)
@@ -170,6 +181,23 @@ func (s Service) Register(ctx context.Context) ([]fraud.Sanction, error) {
 		sn.Points = &points
 	}
 	return list, nil
+}
+
+// amended marks a row of a case an appeal amended: when, and a withdrawn finding's
+// provider row as withdrawn (its bar or suspension lifted). The row stays.
+func amended(sn *fraud.Sanction, c *fraud.Case) {
+	if c.Appeal == nil || c.Appeal.Outcome != fraud.AppealAmend {
+		return
+	}
+	sn.AmendedAt = c.Appeal.DecidedAt
+	for _, f := range c.Findings {
+		if f.Type == sn.Finding {
+			return
+		}
+	}
+	if sn.PractitionerID == "" {
+		sn.Status, sn.Until = "withdrawn", nil
+	}
 }
 
 // providerStatus is the designation a provider row's decision made: a bar, a suspension, or
