@@ -167,6 +167,15 @@ func printStory(w io.Writer, s harness.PractitionerStory) {
 	}
 	fmt.Fprintf(w, "  %s's next visit at %s (%s): %s, refused %s, fund %s — %s\n", p.PractitionerID, r.ProviderID, r.ClaimID, r.Status,
 		r.Refused.Dec().StringFixed(2), r.FundTotal.Dec().StringFixed(2), reason)
+	c, a := s.Appealed, s.After
+	fmt.Fprintf(w, "  %s appealed case %s (申诉); the investigator amended it: %s +%d → +%d points\n", c.ProviderID, c.CaseID, p.PractitionerID,
+		s.Cases[0].Points, c.Findings[0].PractitionerPoints[p.PractitionerID])
+	status := a.Status
+	if a.Until != "" {
+		status += " until " + a.Until
+	}
+	fmt.Fprintf(w, "  %s: %d points in %d → %s; the ledger keeps the reversal (medclaims practitioner show %s)\n", a.PractitionerID, a.YearPoints, a.Year,
+		status, a.PractitionerID)
 }
 
 // printProviders prints the providers with a score and any payment suspension.

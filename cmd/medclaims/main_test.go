@@ -252,6 +252,7 @@ func TestDemoExit(t *testing.T) {
 		"E0008  repeat     refuse    1 line(s)     120.00", "refused by edit (payable by nobody) 1893.00; self-paid by edit 8231.00; flagged for review 136.00",
 		"6. practitioner D017 (doctor, registered at H1002, H2001, H3001)", "+5 points", "+4 points", "D017: 9 points in 2026 → suspended until",
 		"D017's next visit at H3001 (H3001-DEMO-D017): adjudicated, refused 30.00, fund 0.00 — line 1: practitioner D017 is suspended until",
+		"appealed case", "the investigator amended it: D017 +5 → +2 points", "D017: 6 points in 2026 → normal",
 		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1; held: 2"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

@@ -21,6 +21,10 @@ type PractitionerStory struct {
 	Practitioner people.Record
 	Cases        []StoryCase
 	Refused      claim.Result // the doctor's next line at the third hospital
+	// Appealed is the first case after the hospital's appeal, amended to 2 points; After
+	// the practitioner then.
+	Appealed fraud.Case
+	After    people.Record
 }
 
 // StoryCase is one decided case of the story.
@@ -67,8 +71,28 @@ func TellPractitionerStory(ctx context.Context, r *Run, now func() time.Time) (P
 		return story, err
 	}
 	ps := people.Service{Store: st, Policies: store.NewPolicyCache(st, slog.New(slog.NewTextHandler(io.Discard, nil))), Now: now}
-	story.Practitioner, err = ps.Get(ctx, "", "D017")
+	if story.Practitioner, err = ps.Get(ctx, "", "D017"); err != nil {
+		return story, err
+	}
+	if story.Appealed, err = appealAndAmend(ctx, cw, story.Cases[0]); err != nil {
+		return story, err
+	}
+	story.After, err = ps.Get(ctx, "", "D017")
 	return story, err
+}
+
+// appealAndAmend has the first case's hospital appeal and the investigator lower D017's
+// points to 2: the year's total falls below 9 and the suspension is gone.
+func appealAndAmend(ctx context.Context, cw casework.Service, sc StoryCase) (fraud.Case, error) {
+	hosp := fraud.Actor{Name: sc.ProviderID + " HIS", Role: fraud.ActorHospital, ProviderID: sc.ProviderID}
+	inv := fraud.Actor{Name: "demo investigator", Role: fraud.ActorInvestigator}
+	c, err := cw.Appeal(ctx, hosp, sc.CaseID, "D017 followed the department's protocol")
+	if err != nil {
+		return c, err
+	}
+	f := c.Findings[0]
+	f.PractitionerPoints = map[string]int{"D017": 2}
+	return cw.DecideAppeal(ctx, inv, sc.CaseID, fraud.AppealAmend, "the protocol explains most of it", []fraud.Finding{f})
 }
 
 // decideWithPoints opens a case on the provider's first open flag of a held claim, notifies,
