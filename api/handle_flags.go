@@ -60,7 +60,7 @@ func flagFilter(r *http.Request) (store.FlagFilter, *apiError) {
 			return f, errorf(codeBadRequest, "query parameter %q given %d times", k, len(vs))
 		}
 	}
-	rules := append(slices.Clone(fraud.ClaimRuleIDs), fraud.ProviderRuleIDs...)
+	rules := append(append(slices.Clone(fraud.ClaimRuleIDs), fraud.ProviderRuleIDs...), fraud.StaffSuspended)
 	switch {
 	case f.Status != "" && !slices.Contains(flagStatuses, f.Status):
 		return f, errorf(codeBadRequest, "status %q: want one of %s", f.Status, strings.Join(flagStatuses, ", "))

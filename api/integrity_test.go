@@ -28,7 +28,7 @@ func (e *env) openAndDecide(providerID string, flagIDs []string, decision map[st
 	}{{"notice", "investigator", map[string]string{}},
 		{"response", "hospital:" + providerID, map[string]string{"statement": "s"}}, {"decision", "investigator", decision}} {
 		if r := e.post("/v1/cases/"+c.CaseID+"/"+s.path, s.role, s.body); r.status != 200 {
-			e.t.Fatalf("case %s %s: %d %s", c.CaseID, s.path, r.status, r.body)
+			e.t.Fatalf("case %s %s: %d %s\n%s", c.CaseID, s.path, r.status, r.body, e.log.String())
 		}
 	}
 	return c.CaseID

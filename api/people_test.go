@@ -59,7 +59,7 @@ func TestMultiSiteSuspension(t *testing.T) {
 	}
 	// the register: D017's row with the case's 9 points, suspended until 2027-01-01.
 	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, ",D017,over_treatment,art38,"+c.CaseID+",2026-12-01,2027-01-01,") ||
-		!strings.Contains(csv, ",9,suspended\n") {
+		!strings.Contains(csv, ",9,suspended,\n") {
 		t.Errorf("the register's row of D017:\n%s", csv)
 	}
 	// decided on 2026-12-01 (Beijing): suspended up to 2027-01-01, exclusive.
@@ -122,8 +122,8 @@ func TestMultiSiteSuspension(t *testing.T) {
 		}
 	}
 	e.get("/v1/practitioners", "hospital:H1002").decode(t, &list)
-	if len(list.Items) != 3 || list.Items[0].PractitionerID != "D017" || list.Items[1].PractitionerID != "D021" || list.Items[2].PractitionerID != "N002" {
-		t.Errorf("H1002's staff: %+v", list.Items)
+	if ids := fmtIDs(list.Items); ids != "D017 D021 D023 N002 N004" {
+		t.Errorf("H1002's staff: %s", ids)
 	}
 	if r := e.get("/v1/practitioners?provider_id=H3001", "hospital:H1002"); r.status != http.StatusForbidden {
 		t.Errorf("H1002 listing H3001's staff: %d", r.status)
@@ -317,5 +317,71 @@ func TestAppealWithdrawsFindings(t *testing.T) {
 	jan := providerOf(e.closePeriod("2027-01").Statement, p)
 	if want := ftpPaid.Add(ftpHeld).StringFixed(2); jan == nil || jan.Released.StringFixed(2) != want {
 		t.Errorf("January's statement: released %v, want %s (the recovery given back and the held claim paid)", jan, want)
+	}
+}
+
+func fmtIDs(items []struct {
+	PractitionerID string `json:"practitioner_id"`
+}) string {
+	var out []string
+	for _, it := range items {
+		out = append(out, it.PractitionerID)
+	}
+	return strings.Join(out, " ")
+}
+
+// TestStaffShareSuspendsPayment: a decision suspends D017, D023 and N004, three of H1002's
+// five registered staff (0.6, at or above staff_suspend_share 0.3): H1002's payment is
+// suspended with a staff_suspended flag and a case the system opens on it, and its next
+// claim is held provider_suspended_payment. H2001, where only D017 of seven is, is not.
+func TestStaffShareSuspendsPayment(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	a, _ := heldFlags(t, e)
+	ftp := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND claim_id = $2`, a.ProviderID, a.ClaimIDs[0])
+	e.openAndDecide(a.ProviderID, []string{a.FlagID}, map[string]any{"decision": "confirm", "findings": []map[string]any{{
+		"type": "over_treatment", "claim_ids": a.ClaimIDs[:1], "fine": ftp.StringFixed(2), "practitioner_ids": []string{"D017", "D023", "N004"},
+		"practitioner_points": map[string]int{"D017": 9, "D023": 9, "N004": 9}}}})
+	var pv struct {
+		PaymentSuspended bool `json:"payment_suspended"`
+	}
+	for provider, want := range map[string]bool{"H1002": true, "H2001": false} {
+		e.get("/v1/providers/"+provider, "agency").decode(t, &pv)
+		if pv.PaymentSuspended != want && !(provider == a.ProviderID && pv.PaymentSuspended) {
+			t.Errorf("%s payment suspended %t, want %t", provider, pv.PaymentSuspended, want)
+		}
+	}
+	var flags struct {
+		Items []struct {
+			FlagID   string `json:"flag_id"`
+			Status   string
+			Evidence map[string]any
+		}
+	}
+	e.get("/v1/flags?rule=staff_suspended", "investigator").decode(t, &flags)
+	if len(flags.Items) != 1 || flags.Items[0].Evidence["share"] != "0.6" || flags.Items[0].Status != "in_case" {
+		t.Fatalf("staff_suspended flags: %+v", flags.Items)
+	}
+	var cases struct {
+		Items []struct {
+			FlagIDs []string `json:"flag_ids"`
+			State   string
+			Events  []struct{ By, Role string }
+		}
+	}
+	e.get("/v1/cases?provider_id=H1002&state=open", "investigator").decode(t, &cases)
+	if len(cases.Items) != 1 || cases.Items[0].FlagIDs[0] != flags.Items[0].FlagID {
+		t.Errorf("the system's case: %+v", cases.Items)
+	}
+	body := []byte(`[{"claim_id":"STAFF-1","provider_id":"H1002","member_id":"M000003","care_type":"outpatient","service_date":"2026-11-30",` +
+		`"diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"2026-11-30","quantity":"1","unit_price":"30.00","amount":"30.00"}],"total":"30.00"}]`)
+	if r := e.do(http.MethodPost, "/v1/batches?batch_id=STAFF-1", "hospital:H1002", "application/json", body); r.status != http.StatusAccepted {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	e.waitBatch("STAFF-1", "hospital:H1002")
+	var r claim.Result
+	e.get("/v1/claims/H1002/STAFF-1", "agency").decode(t, &r)
+	if r.Status != claim.StatusHeld || !r.HasReason(claim.ReasonProviderSuspendedPayment) {
+		t.Errorf("H1002's next claim: %s %v", r.Status, r.ReasonCodes())
 	}
 }

@@ -81,7 +81,8 @@ func (s Service) Respond(ctx context.Context, a fraud.Actor, id, statement strin
 // Decide confirms or dismisses the case, with what the decision does to claims,
 // designation and register.
 func (s Service) Decide(ctx context.Context, a fraud.Actor, id string, dec fraud.Decision) (fraud.Case, error) {
-	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+	var changed []fraud.PersonStatus
+	c, err := s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
 		ids := slices.Clone(c.ClaimIDs)
 		for _, f := range dec.Findings {
 			ids = append(ids, f.ClaimIDs...)
@@ -97,8 +98,13 @@ func (s Service) Decide(ctx context.Context, a fraud.Actor, id string, dec fraud
 		if err := s.qualify(ctx, &o, now); err != nil {
 			return c, nil, err
 		}
+		changed = o.People
 		return o.Case, &o, nil
 	})
+	if err != nil {
+		return c, err
+	}
+	return c, s.staffRule(ctx, changed, s.Now().UTC())
 }
 
 // move reads the case, applies the move and saves it; a case moved by someone else
@@ -133,7 +139,8 @@ func (s Service) Appeal(ctx context.Context, a fraud.Actor, id, statement string
 // DecideAppeal upholds or amends the decision; an amendment's reversals (points, payments,
 // the designation) are saved with it and the people's new standing published.
 func (s Service) DecideAppeal(ctx context.Context, a fraud.Actor, id, outcome, note string, amended []fraud.Finding) (fraud.Case, error) {
-	return s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
+	var changed []fraud.PersonStatus
+	c, err := s.move(ctx, a, id, func(c fraud.Case, now time.Time) (fraud.Case, *fraud.Outcome, error) {
 		var people, claimIDs []string
 		for _, f := range c.Findings {
 			people, claimIDs = append(people, f.PractitionerIDs...), append(claimIDs, f.ClaimIDs...)
@@ -159,8 +166,14 @@ func (s Service) DecideAppeal(ctx context.Context, a fraud.Actor, id, outcome, n
 			return c, nil, err
 		}
 		o := &fraud.Outcome{Points: ch.Points, Designation: ch.Designation, Reversals: &ch}
-		return next, o, s.qualify(ctx, o, now)
+		err = s.qualify(ctx, o, now)
+		changed = o.People
+		return next, o, err
 	})
+	if err != nil {
+		return c, err
+	}
+	return c, s.staffRule(ctx, changed, s.Now().UTC())
 }
 
 // params are the fraud parameters of the policy version in force today (FRAUD.md §4, §9).

@@ -84,7 +84,7 @@ func OpenCase(id string, a Actor, providerID string, flags []Flag, at time.Time,
 	if len(flags) == 0 {
 		return Case{}, fmt.Errorf("open a case: %w: name at least one flag", ErrInvalid)
 	}
-	c := Case{CaseID: id, ProviderID: providerID, State: CaseOpen, OpenedAt: at}
+	c := Case{CaseID: id, ProviderID: providerID, State: CaseOpen, OpenedAt: at, ClaimIDs: []string{}}
 	for _, f := range flags {
 		if f.ProviderID != providerID {
 			return Case{}, fmt.Errorf("open a case: %w: flag %s is provider %s's, not %s's", ErrInvalid, f.FlagID, f.ProviderID, providerID)

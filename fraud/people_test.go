@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"medclaims/policy"
 )
 
 // sh is a moment in Asia/Shanghai (UTC+8), the zone decision dates are read in.
@@ -123,3 +125,24 @@ func TestDecisionPoints(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffFlag: 3 of 10 registered suspended or terminated reach the default 0.3; 2 do not.
+func TestStaffFlag(t *testing.T) {
+	p := NewParams(policy.FraudParams{})
+	var reg []string
+	for i := range 10 {
+		reg = append(reg, "P"+string(rune('0'+i)))
+	}
+	quals := map[string]Qualification{"P1": {Status: QualSuspended}, "P2": {Status: QualTerminated}, "P3": {Status: QualNormal}}
+	if _, ok := p.StaffFlag("H1", reg, quals, may1()); ok {
+		t.Errorf("2 of 10 flagged")
+	}
+	quals["P4"] = Qualification{Status: QualSuspended}
+	f, ok := p.StaffFlag("H1", reg, quals, may1())
+	if !ok || f.Rule != StaffSuspended || f.Level != "provider" || f.Evidence["share"] != "0.3" ||
+		strings.Join(f.Evidence["suspended_or_terminated"].([]string), ",") != "P1,P2,P4" {
+		t.Errorf("3 of 10: %v %+v", ok, f)
+	}
+}
+
+func may1() time.Time { return sh("2026-05-01", 10) }

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -55,4 +59,38 @@ func pqArrayOrNull(ids []string) any {
 		return nil
 	}
 	return pq.Array(ids)
+}
+
+// SuspendForStaff applies FRAUD.md §9.3's staff rule to a provider in one transaction: it
+// suspends the provider's payment, raises the staff_suspended flag and opens the system's
+// case on it (c, opened on that flag). A provider whose payment is suspended already is
+// left as it is: it reports false.
+func (s *Store) SuspendForStaff(ctx context.Context, f fraud.Flag, c fraud.Case, now time.Time) (bool, error) {
+	acted := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var id string
+		err := tx.GetContext(ctx, &id, `INSERT INTO provider_fraud (provider_id, score, payment_suspended, suspended_at, updated_at)
+			VALUES ($1, 0, true, $2, $2)
+			ON CONFLICT (provider_id) DO UPDATE SET payment_suspended = true, suspended_at = $2, updated_at = $2
+			WHERE NOT provider_fraud.payment_suspended RETURNING provider_id`, f.ProviderID, now.UTC())
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("suspend the payment of %s: %w", f.ProviderID, err)
+		}
+		evidence, err := json.Marshal(f.Evidence)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO fraud_flags (flag_id, provider_id, claim_ids, rule, level, score, severity, status, evidence, created_at, updated_at)
+			VALUES ($1, $2, '{}', $3, $4, $5, $6, 'open', $7, $8, $8)
+			ON CONFLICT (flag_id) DO UPDATE SET status = 'open', score = EXCLUDED.score, evidence = EXCLUDED.evidence, updated_at = $8, published = false`,
+			f.FlagID, f.ProviderID, f.Rule, f.Level, f.Score.String(), f.Severity, evidence, now.UTC()); err != nil {
+			return fmt.Errorf("raise %s of %s: %w", f.Rule, f.ProviderID, err)
+		}
+		acted = true
+		return saveCase(ctx, tx, NewCaseChange(c, "", nil, now))
+	})
+	return acted, err
 }
