@@ -214,6 +214,44 @@ func TestBarredOwnersOtherProvider(t *testing.T) {
 	}
 }
 
+// TestWithdrawnBarFreesTheOwner: an appeal withdrawing H1002's fabricated service lifts its
+// bar, and the owner's other provider H1001 is paid again.
+func TestWithdrawnBarFreesTheOwner(t *testing.T) {
+	e := newEnv(t, nil)
+	demoThroughKafka(t, e)
+	a, b := heldFlags(t, e)
+	if b.ProviderID == "H1002" {
+		a = b
+	}
+	ftp := e.sum(`SELECT fund_to_provider FROM claim_results WHERE provider_id = $1 AND claim_id = $2`, a.ProviderID, a.ClaimIDs[0])
+	caseID := e.openAndDecide("H1002", []string{a.FlagID}, map[string]any{"decision": "confirm", "findings": []map[string]any{{
+		"type": "fabricated_service", "claim_ids": a.ClaimIDs[:1], "fine": ftp.Mul(decimal.NewFromInt(2)).StringFixed(2)}}})
+	e.post("/v1/cases/"+caseID+"/appeal", "hospital:H1002", map[string]string{"statement": "the visits happened"})
+	if r := e.post("/v1/cases/"+caseID+"/appeal/decision", "investigator", map[string]any{"outcome": "amend", "findings": []any{}}); r.status != 200 {
+		t.Fatalf("amend: %d %s", r.status, r.body)
+	}
+	var pv struct {
+		Status      string `json:"status"`
+		BannedUntil string `json:"banned_until"`
+	}
+	e.get("/v1/providers/H1002", "agency").decode(t, &pv)
+	if pv.Status != "designated" || pv.BannedUntil != "" {
+		t.Errorf("H1002 after the withdrawal: %+v", pv)
+	}
+	body := []byte(`[{"claim_id":"OWN-3","provider_id":"H1001","member_id":"M000009","care_type":"outpatient","service_date":"2026-11-30",` +
+		`"diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"2026-11-30","quantity":"1","unit_price":"30.00","amount":"30.00"}],"total":"30.00"}]`)
+	if r := e.do(http.MethodPost, "/v1/batches?batch_id=OWN-3", "hospital:H1001", "application/json", body); r.status != http.StatusAccepted {
+		t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	v := e.waitBatch("OWN-3", "hospital:H1001")
+	if st := v.Claims[0].(map[string]any)["status"]; st == claim.StatusRejected {
+		t.Errorf("H1001 after its owner's bar was withdrawn: %+v", v.Claims[0])
+	}
+	if csv := string(e.getCSV("/v1/sanctions", "agency")); !strings.Contains(csv, "H1002,,fabricated_service,art40,"+caseID+",2026-12-01,,O-150921-0042,,withdrawn,2026-12-01") {
+		t.Errorf("the register after the withdrawal:\n%s", csv)
+	}
+}
+
 // TestAppealWithdrawsFindings: a decision on 2026-12-01 denies a held claim and recovers a
 // paid one, giving D017 11 points; December's statement shows the recovery. The hospital
 // appeals on 12-10; on 2027-01-05 the investigator withdraws both findings: the held claim

@@ -222,6 +222,7 @@ const providerCols = `provider_id, name, level, region, beds, alliance_id, metho
 	(SELECT s.provider_id || ' ' || to_char(s.until, 'YYYY-MM-DD') FROM sanctions s
 	 WHERE providers.owner_id <> '' AND s.owner_id = providers.owner_id AND s.provider_id <> providers.provider_id
 	   AND s.finding = 'fabricated_service' AND s.practitioner_id = '' AND s.until IS NOT NULL
+	   AND EXISTS (SELECT 1 FROM fraud_cases fc WHERE fc.case_id = s.case_id AND fc.findings @> '[{"type": "fabricated_service"}]')
 	 ORDER BY s.until DESC LIMIT 1) AS owner_bar`
 const memberCols = `member_id, scheme, region, birth_date, sex, death_date, poverty_registered, assistance, enrolled_from, enrolled_to`
 
