@@ -100,7 +100,7 @@ func decideWithPoints(t *testing.T, env []string, x *sqlx.DB) {
 	findings := filepath.Join(t.TempDir(), "findings.json")
 	os.WriteFile(findings, []byte(`[{"type":"fabricated_service","claim_ids":["`+claimID+`"],"practitioner_ids":["D017"],"practitioner_points":{"D017":12},"fine":"`+fine+`"}]`), 0o644)
 	run("case", "decide", id, "--as", "wang", "--decision", "confirm", "--findings", findings)
-	if out := run("practitioner", "show", "D017"); !strings.Contains(out, "D017 Li Wei (doctor) at [H2001 H3001]: terminated until 2029-12-10; 12 points in 2026") ||
+	if out := run("practitioner", "show", "D017"); !strings.Contains(out, "D017 Li Wei (doctor) at [H1002 H2001 H3001]: terminated until 2029-12-10; 12 points in 2026") ||
 		!strings.Contains(out, "+12 points (2026)  assigned  case "+id+" finding 1") {
 		t.Errorf("practitioner show:\n%s", out)
 	}
