@@ -80,13 +80,9 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 	if err != nil || (mt != "application/json" && mt != "text/csv") {
 		return nil, errorf(codeMediaType, "Content-Type %q: send claims as application/json (an array) or text/csv", r.Header.Get("Content-Type"))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, errorf(codeTooLarge, "the body is over %d bytes: split the batch", mbe.Limit)
-	}
-	if err != nil {
-		return nil, errorf(codeBadRequest, "read the body: %v", err)
+	body, aerr := s.readBody(w, r)
+	if aerr != nil {
+		return nil, aerr
 	}
 	first := bytes.TrimLeft(bytes.TrimPrefix(body, []byte("\xef\xbb\xbf")), " \t\r\n")
 	switch {
@@ -98,6 +94,19 @@ func (s *Server) readBatch(w http.ResponseWriter, r *http.Request) ([]claim.Item
 		return nil, errorf(codeBadRequest, "Content-Type is text/csv but the body is JSON: send it as application/json")
 	}
 	return splitItems(body, s.cfg.MaxBatchClaims, "batch", fmt.Sprintf("the batch has more than %d claims: split it", s.cfg.MaxBatchClaims))
+}
+
+// readBody reads a posted body whole, at most MaxBodyBytes (413 above: split it).
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, errorf(codeTooLarge, "the body is over %d bytes: split it", mbe.Limit)
+	}
+	if err != nil {
+		return nil, errorf(codeBadRequest, "read the body: %v", err)
+	}
+	return body, nil
 }
 
 // splitItems splits a body into its claims, at least one and at most max; what names the

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 
@@ -55,13 +54,9 @@ func (s *Server) readPrecheck(w http.ResponseWriter, r *http.Request) ([]claim.I
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return nil, errorf(codeMediaType, "Content-Type %q: send a claim or an array of claims as application/json", r.Header.Get("Content-Type"))
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return nil, errorf(codeTooLarge, "the body is over %d bytes", mbe.Limit)
-	}
-	if err != nil {
-		return nil, errorf(codeBadRequest, "read the body: %v", err)
+	body, aerr := s.readBody(w, r)
+	if aerr != nil {
+		return nil, aerr
 	}
 	first := bytes.TrimLeft(body, " \t\r\n")
 	if len(first) == 0 || (first[0] != '{' && first[0] != '[') {
