@@ -107,6 +107,14 @@ func TestPrecheckAndSimulateCommands(t *testing.T) {
 		changed["E0009"][11] != "0.00" || total[10] != "1893.00" || total[11] != "1933.00" {
 		t.Errorf("draft with E9001: changed edits %v, total %v\n%s", changed, total, out)
 	}
+	// --provider: only H2001's claims in the report, the window cut to October.
+	out, _, err = medclaims(t, s.env, "simulate", "--bundle", draft, "--from", "2026-10-01", "--to", "2026-10-31", "--provider", "H2001", "--csv")
+	rows, _ = csv.NewReader(strings.NewReader(out)).ReadAll()
+	for _, r := range rows[1:] {
+		if r[0] == "provider" && r[1] != "H2001" && r[1] != "TOTAL" || r[0] == "provider" && r[1] == "TOTAL" && r[3] != "1" {
+			t.Errorf("simulate --provider H2001 in October: %v (%v)", r, err)
+		}
+	}
 	for _, bad := range [][]string{{"simulate", "--from", "2026-01-01", "--to", "2026-12-31"}, {"simulate", "--bundle", draft, "--from", "2026-12-31", "--to", "2026-01-01"},
 		{"simulate", "--bundle", draft, "--from", "2026-13-01", "--to", "2026-12-31"}, {"precheck"}} {
 		if _, _, err := medclaims(t, s.env, bad...); exitStatus(err) != 2 {
