@@ -13,12 +13,13 @@ import (
 
 // CSVColumns are the columns of the claim CSV format: one row per claim line; consecutive
 // rows with the same provider_id and claim_id form one claim, whose claim-level columns
-// are taken from its first row. diagnoses and procedures are "|"-separated.
+// are taken from its first row. diagnoses, procedures and a line's trace_codes are
+// "|"-separated.
 var CSVColumns = []string{"kind", "claim_id", "provider_id", "member_id", "care_type", "ward_type", "admitted", "discharged",
 	"service_date", "emergency", "discharge_status", "diagnoses", "procedures", "dept", "cross_region",
 	"referral_from_provider_id", "referral_from_claim_id", "referral_direction", "referral_approved",
 	"newborn_age_days", "newborn_birth_weight_g", "total",
-	"line_no", "item_code", "category", "line_service_date", "quantity", "unit_price", "amount", "practitioner_id", "hours", "days_supply"}
+	"line_no", "item_code", "category", "line_service_date", "quantity", "unit_price", "amount", "practitioner_id", "hours", "days_supply", "trace_codes"}
 
 // cellKind is how a CSV cell must parse.
 type cellKind int
@@ -247,6 +248,9 @@ func (c *csvClaim) addLine(rec []string, line int) {
 		if v, ok := c.cell(rec, line, f[0], path+f[1]); ok {
 			l[f[1]] = v
 		}
+	}
+	if v := c.b.get(rec, "trace_codes"); v != "" {
+		l["trace_codes"] = strings.Split(v, "|")
 	}
 	if len(l) > 0 {
 		c.lines = append(c.lines, l)

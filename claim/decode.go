@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode"
 
@@ -248,7 +249,22 @@ func (r *reader) line(m map[string]any, pre string, i int) Line {
 	if present(m, "days_supply") {
 		l.DaysSupply = r.integer(m, "days_supply", pre+"days_supply", 1, MaxDaysSupply)
 	}
+	if present(m, "trace_codes") {
+		l.TraceCodes = r.traceCodes(m, "trace_codes", pre+"trace_codes")
+	}
 	return l
+}
+
+// traceCodes reads a line's national traceability codes (药品追溯码, FRAUD.md §8): 20 digits
+// each.
+func (r *reader) traceCodes(m map[string]any, k, path string) []string {
+	codes := r.codes(m, k, path)
+	for i, c := range codes {
+		if len(c) != 20 || strings.Trim(c, "0123456789") != "" {
+			r.bad(fmt.Sprintf("%s[%d]", path, i), "a traceability code is 20 digits, got "+strconv.Quote(c))
+		}
+	}
+	return codes
 }
 
 // id reads an identifier: a string of at most 64 printable characters.

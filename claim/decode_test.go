@@ -275,3 +275,32 @@ func FuzzReadBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestTraceCodes: a drug line's traceability codes are read as sent, 20 digits each; any
+// other code is malformed at its position; the CSV column takes them "|"-separated.
+func TestTraceCodes(t *testing.T) {
+	line := func(codes string) string {
+		return `{"claim_id":"C1","provider_id":"H1","member_id":"M1","care_type":"outpatient","service_date":"2026-03-01","total":"10",
+		  "lines":[{"item_code":"X","service_date":"2026-03-01","quantity":"1","unit_price":"10","amount":"10","trace_codes":` + codes + `}]}`
+	}
+	s, err := DecodeSubmission([]byte(line(`["81234567890123456789","81234567890123456790"]`)))
+	if err != nil || !s.Problems.Empty() || strings.Join(s.Claim.Lines[0].TraceCodes, ",") != "81234567890123456789,81234567890123456790" {
+		t.Fatalf("two codes: %v %+v %v", err, s.Problems, s.Claim.Lines[0].TraceCodes)
+	}
+	for _, bad := range []string{`["8123456789012345678"]`, `["8123456789012345678x"]`, `"81234567890123456789"`, `[81234567890123456789]`} {
+		s, _ := DecodeSubmission([]byte(line(bad)))
+		if r := ProblemReasons(s.Problems); len(r) != 1 || r[0].Code != ReasonMalformed || !strings.Contains(r[0].Message, "lines[0].trace_codes") {
+			t.Errorf("%s: %+v", bad, r)
+		}
+	}
+	csv := strings.Join(CSVColumns, ",") + "\n" +
+		"claim,C1,H1,M1,outpatient,,,,2026-03-01,,,,,,,,,,,,,10,1,X,drug,2026-03-01,1,10,10,,,,81234567890123456789|81234567890123456790\n"
+	items, err := ReadBatch(strings.NewReader(csv))
+	if err != nil || len(items) != 1 {
+		t.Fatal(err)
+	}
+	s, _ = DecodeSubmission(items[0])
+	if got := strings.Join(s.Claim.Lines[0].TraceCodes, ","); got != "81234567890123456789,81234567890123456790" || !s.Problems.Empty() {
+		t.Errorf("CSV: %q %+v", got, s.Problems)
+	}
+}

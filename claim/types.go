@@ -72,7 +72,8 @@ type Line struct {
 	Amount         decimal.Decimal
 	PractitionerID string
 	Hours          decimal.Decimal
-	DaysSupply     int // a drug line's days of supply (FRAUD.md §2.3); 0 when not given
+	DaysSupply     int      // a drug line's days of supply (FRAUD.md §2.3); 0 when not given
+	TraceCodes     []string // the traceability codes scanned at settlement, 20 digits each (FRAUD.md §8)
 
 	hasQty, hasPrice, hasAmount bool // present and well formed
 }

@@ -221,16 +221,17 @@ func (t *table) oneOf(col, def string, allowed ...string) string {
 func (l *loader) catalogue(data []byte) {
 	l.b.Catalogue = map[string]Item{}
 	t := l.table(FileCatalogue, data, []string{"item_code", "name", "category", "class", "eligible_ratio"},
-		[]string{"max_unit_price", "max_daily_qty", "hours_per_unit"})
+		[]string{"max_unit_price", "max_daily_qty", "hours_per_unit", "pack_units"})
 	for t != nil && t.next() {
 		it := Item{
 			Code: t.need("item_code"), Name: t.get("name"),
-			Category:      t.oneOf("category", "", "bed", "nursing", "exam", "lab", "drug", "material", "procedure", "service", "tcm"),
+			Category:      t.oneOf("category", "", lineCategories...),
 			Class:         t.oneOf("class", "", "A", "B", "C"),
 			EligibleRatio: t.decOr("eligible_ratio", decimal.Zero, true),
 			MaxUnitPrice:  t.dec("max_unit_price", false),
 			MaxDailyQty:   t.dec("max_daily_qty", false),
 			HoursPerUnit:  t.dec("hours_per_unit", false),
+			PackUnits:     t.integer("pack_units", false, 1, 1<<20),
 		}
 		it.RatioText = it.EligibleRatio.String()
 		if it.Class == "" {

@@ -27,7 +27,7 @@ const (
 )
 
 var requiredFiles = []string{FilePolicy, FileCatalogue, FileProviders, FileMembers}
-var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets, FileEdits, FilePractitioners}
+var optionalFiles = []string{FileDRGWeights, FileDiseaseFees, FileSignups, FileBudgets, FileEdits, FilePractitioners, FileCCEvidence}
 
 // Options are what a bundle is validated against that the policy package does not own: the
 // DRG grouper data sets that exist (the caller knows them; see payment.PolicyOptions).
@@ -87,6 +87,7 @@ func FromFiles(files map[string][]byte, opt Options) (*Bundle, error) {
 	l.budgets(files[FileBudgets])
 	l.edits(files[FileEdits])
 	l.practitioners(files[FilePractitioners])
+	l.ccEvidence(files[FileCCEvidence])
 	if len(l.errs) > 0 {
 		return nil, &BundleError{Errs: l.errs}
 	}

@@ -40,6 +40,9 @@ type Bundle struct {
 	Signups     []Signup
 	Budgets     []Budget
 	Edits       []Edit // the line edits of edits.csv, in file order (POLICY.md §10)
+	// CCEvidence is cc_evidence.csv (FRAUD.md §8): what a claim's lines must show for a
+	// secondary diagnosis counted as CC or MCC; nil without the file.
+	CCEvidence []CCEvidence
 	// Practitioners is the registry of practitioners.csv (FRAUD.md §9); nil without the file.
 	Practitioners map[string]*Practitioner
 
@@ -174,6 +177,7 @@ type Item struct {
 	MaxUnitPrice  *decimal.Decimal
 	MaxDailyQty   *decimal.Decimal
 	HoursPerUnit  *decimal.Decimal
+	PackUnits     int // units a box holds when sold split (拆零, FRAUD.md §8); 0 when not given
 	// RatioText is EligibleRatio as text, for explanations.
 	RatioText string
 }
