@@ -238,7 +238,8 @@ func TestDecisionMoney(t *testing.T) {
 		{"fine under the range", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: FindingFabricated, ClaimIDs: []string{"C1"}, Fine: money("1999.99")}}}, "outside 2000.00–5000.00"},
 		{"fine over the range", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "duplicate_charge", ClaimIDs: []string{"C1"}, Fine: money("2000.01")}}}, "outside 1000.00–2000.00"},
 		{"no fine", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "duplicate_charge", ClaimIDs: []string{"C1"}}}}, "set the fine"},
-		{"unknown type", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "upcoding", ClaimIDs: []string{"C1"}, Fine: money("1")}}}, "type \"upcoding\""},
+		{"unknown type", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "overcoding", ClaimIDs: []string{"C1"}, Fine: money("1")}}}, "type \"overcoding\""},
+		{"upcoding of a claim unsupported_cc did not flag", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: FindingUpcoding, ClaimIDs: []string{"C1"}, Fine: money("1")}}}, "no unsupported_cc overpayment"},
 		{"no claims", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "bed_holding", Fine: money("0")}}}, "name the claims"},
 		{"unknown claim", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "bed_holding", ClaimIDs: []string{"C9"}, Fine: money("0")}}}, "C9 is not a claim"},
 		{"a claim twice", Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: "bed_holding", ClaimIDs: []string{"C3"}, Fine: money("80")},
@@ -258,6 +259,42 @@ func TestDecisionMoney(t *testing.T) {
 			Fine: money(fine)}}}, claims); err != nil {
 			t.Errorf("fine %s at the edge: %v", fine, err)
 		}
+	}
+}
+
+// TestUpcodingRecoversTheOverpayment (FRAUD.md §5, §8.5): an upcoding finding recovers each
+// claim's unsupported_cc overpayment, not its fund share; a held claim is released with its
+// overpayment recovered; an overpayment above the fund share takes the fund share, one
+// below zero nothing.
+func TestUpcodingRecoversTheOverpayment(t *testing.T) {
+	over := func(s string) *decimal.Decimal { x := decimal.RequireFromString(s); return &x }
+	claims := map[string]ClaimPayment{
+		"U1": {ClaimID: "U1", FundToProvider: decimal.RequireFromString("4525.36"), Overpayment: over("1621.07")},
+		"U2": {ClaimID: "U2", Held: true, FundToProvider: decimal.RequireFromString("3000.00"), Overpayment: over("464.99")},
+		"U3": {ClaimID: "U3", FundToProvider: decimal.RequireFromString("100.00"), Overpayment: over("250.00")},
+		"U4": {ClaimID: "U4", FundToProvider: decimal.RequireFromString("900.00"), Overpayment: over("-40.00")},
+	}
+	c := caseIn(t, CaseResponded)
+	o, err := c.Decide(inv, day0.AddDate(0, 0, 5), Decision{Decision: DecisionConfirm, Findings: []Finding{{Type: FindingUpcoding,
+		ClaimIDs: []string{"U1", "U2", "U3", "U4"}, Fine: money("2186.06")}}}, claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1621.07 + 464.99 + 100.00 + 0 = 2186.06; Art. 38: 1× to 2× (4372.12).
+	f := o.Case.Findings[0]
+	if f.Article != ArticleMisuse || f.Recovery.String() != "2186.06" || f.FineMax.String() != "4372.12" {
+		t.Errorf("upcoding finding %+v", f)
+	}
+	if !slices.Equal(o.Recovered, []string{"U1", "U2", "U3", "U4"}) || len(o.Denied)+len(o.Released) != 0 {
+		t.Errorf("recovered %v denied %v released %v", o.Recovered, o.Denied, o.Released)
+	}
+	for id, want := range map[string]string{"U1": "1621.07", "U2": "464.99", "U3": "100", "U4": "0"} {
+		if got := o.Partial[id]; got.String() != want {
+			t.Errorf("%s recovers %s, want %s", id, got, want)
+		}
+	}
+	if o.Designation != nil {
+		t.Errorf("designation %+v", o.Designation)
 	}
 }
 

@@ -21,12 +21,18 @@ type Hit struct {
 }
 
 // ClaimInput is what the claim rules see: the claim, the member's other live claims
-// processed before it (any provider), the member and the catalogue.
+// processed before it (any provider), the member and the catalogue; the live settlements
+// of the traceability codes the claim carries (any member: FRAUD.md §8.1), each code's in
+// the order claims were stored; the alliance of a provider (from the bundle in force; ""
+// for none); and, for a DRG-priced stay, its coding (nil otherwise).
 type ClaimInput struct {
 	Claim     *Fact
 	History   []*Fact
 	Member    *policy.Member
 	Catalogue map[string]policy.Item
+	Trace     map[string][]TraceUse
+	Alliance  func(providerID string) string
+	Coding    *Coding
 }
 
 // ClaimResult is a claim's score (1 − Π(1 − weight), 4 places) and the rules that fired.
@@ -56,6 +62,7 @@ type claimRule func(p Params, in ClaimInput) *Hit
 var claimRules = map[string]claimRule{
 	AfterDeath: afterDeath, OverlappingStay: overlappingStay, DailyCap: dailyCap, HoursOver24: hoursOver24,
 	BedDaysOverStay: bedDaysOverStay, DuplicateCharge: duplicateCharge, SplitAdmission: splitAdmission,
+	TraceCodeReused: traceCodeReused, UnsupportedCC: unsupportedCC, CostShifting: costShifting,
 }
 
 // EvaluateClaim runs the enabled claim rules.
@@ -209,8 +216,9 @@ func dailyQuantities(in ClaimInput) []*dayQty {
 			continue
 		}
 		days, per := 1, l.Qty
-		if l.DaysSupply > 1 && l.Category == "drug" {
-			days, per = l.DaysSupply, l.Qty.DivRound(decimal.NewFromInt(int64(l.DaysSupply)), divPlaces)
+		if l.DaysSupply >= 1 && l.Category == "drug" {
+			q := wholePacks(l.Qty, *item.MaxDailyQty, l.DaysSupply, item.PackUnits)
+			days, per = l.DaysSupply, q.DivRound(decimal.NewFromInt(int64(l.DaysSupply)), divPlaces)
 		}
 		for d := range days {
 			on := l.Date.AddDate(0, 0, d)
@@ -229,6 +237,23 @@ func dailyQuantities(in ClaimInput) []*dayQty {
 		}
 	}
 	return out
+}
+
+// wholePacks is the quantity a days-of-supply line is held to: what it takes beyond
+// max_daily_qty × days_supply is forgiven up to the next whole pack, for an item sold in
+// packs of pack_units (FRAUD.md §8.7: 30 tablets of a 30-pack for 28 days at one a day).
+func wholePacks(qty, maxDaily decimal.Decimal, days, pack int) decimal.Decimal {
+	if pack <= 1 {
+		return qty
+	}
+	allowed := maxDaily.Mul(decimal.NewFromInt(int64(days)))
+	packs := decimal.NewFromInt(int64(pack))
+	slack := allowed.Div(packs).Ceil().Mul(packs).Sub(allowed)
+	over := qty.Sub(allowed)
+	if !over.IsPositive() {
+		return qty
+	}
+	return qty.Sub(decimal.Min(over, slack))
 }
 
 // hoursOver24 adds up the member's timed hours on each day the claim bills timed items, over
@@ -397,32 +422,6 @@ func bills(f *Fact, item string, on time.Time) bool {
 		}
 	}
 	return false
-}
-
-func splitAdmission(p Params, in ClaimInput) *Hit {
-	c := in.Claim
-	if !c.Inpatient || c.Emergency || len(c.PrincipalDx) < 3 {
-		return nil
-	}
-	maxDays := p.int(SplitAdmission, keyDays)
-	var best *Fact
-	gap := 0
-	for _, o := range in.History {
-		if !in.other(o, true) || !o.Inpatient || len(o.PrincipalDx) < 3 || o.PrincipalDx[:3] != c.PrincipalDx[:3] {
-			continue
-		}
-		g := days(o.Discharged, c.Admitted)
-		if g >= 0 && g <= maxDays && (best == nil || o.Discharged.After(best.Discharged)) {
-			best, gap = o, g
-		}
-	}
-	if best == nil {
-		return nil
-	}
-	e := ref(best)
-	e["principal_dx"] = best.PrincipalDx
-	return &Hit{Others: []claim.Key{best.Key}, Evidence: map[string]any{"earlier_stay": e, "gap_days": gap, "max_days": maxDays,
-		"principal_dx": c.PrincipalDx, "admitted": date(c.Admitted), "emergency": false}}
 }
 
 func later(a, b time.Time) time.Time {

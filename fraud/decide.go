@@ -14,6 +14,7 @@ import (
 // fabricated service is Art. 40 (fine 2–5× the recovery), the others Art. 38 (1–2×).
 const (
 	FindingFabricated = "fabricated_service"
+	FindingUpcoding   = "upcoding"
 	ArticleFraud      = "art40"
 	ArticleMisuse     = "art38"
 )
@@ -21,11 +22,13 @@ const (
 var findingArticles = map[string]string{
 	FindingFabricated: ArticleFraud, "split_admission": ArticleMisuse, "bed_holding": ArticleMisuse,
 	"over_treatment": ArticleMisuse, "duplicate_charge": ArticleMisuse, "over_standard_charge": ArticleMisuse,
+	FindingUpcoding: ArticleMisuse,
 }
 
 // FindingTypes lists the finding types in a stable order.
 func FindingTypes() []string {
-	return []string{FindingFabricated, "split_admission", "bed_holding", "over_treatment", "duplicate_charge", "over_standard_charge"}
+	return []string{FindingFabricated, "split_admission", "bed_holding", "over_treatment", "duplicate_charge", "over_standard_charge",
+		FindingUpcoding}
 }
 
 // fineFactors are the fine range per article, as multiples of the recovery.
@@ -63,6 +66,9 @@ type ClaimPayment struct {
 	FundToProvider decimal.Decimal
 	Decided        string // "", or a Payment… status derived from the payment ledger
 	DecidedBy      string // the case that decided it
+	// Overpayment is the claim's unsupported_cc overpayment (FRAUD.md §8.5), nil when the
+	// rule did not fire on it: what an upcoding finding recovers.
+	Overpayment *decimal.Decimal
 }
 
 // withheld reports whether the claim is held and no case has decided its payment yet.
@@ -111,10 +117,14 @@ type Sanction struct {
 // Outcome is everything a decision changes: the decided case, what becomes of its claims,
 // the designation change and the register entries.
 type Outcome struct {
-	Case        Case
-	Released    []string // held claims now payable
-	Denied      []string // held claims never to be paid
-	Recovered   []string // paid or payable claims whose fund share is taken back
+	Case      Case
+	Released  []string // held claims now payable
+	Denied    []string // held claims never to be paid
+	Recovered []string // paid or payable claims whose fund share is taken back
+	// Partial is what an upcoding finding recovers of each of its claims: the overpayment,
+	// not the whole fund share (FRAUD.md §5). Such a claim is otherwise paid: held, it is
+	// released and the overpayment recovered.
+	Partial     map[string]decimal.Decimal
 	Designation *Designation
 	Sanctions   []Sanction
 	// LiftSuspension: a dismissal lifts the provider's payment suspension, once no other
@@ -184,6 +194,13 @@ func (c Case) confirm(at time.Time, in []Finding, claims map[string]ClaimPayment
 			return Outcome{}, err
 		}
 		for _, id := range priced.ClaimIDs {
+			if priced.Type == FindingUpcoding {
+				if out.Partial == nil {
+					out.Partial = map[string]decimal.Decimal{}
+				}
+				out.Recovered, out.Partial[id] = append(out.Recovered, id), upcodingRecovery(claims[id])
+				continue
+			}
 			if claims[id].withheld() {
 				out.Denied = append(out.Denied, id)
 			} else {
@@ -234,7 +251,14 @@ func (c Case) priceFinding(i int, f Finding, claims map[string]ClaimPayment, see
 				c.CaseID, ErrTransition, i+1, id, p.Decided, p.DecidedBy)
 		}
 		seen[id] = true
-		recovery = recovery.Add(p.FundToProvider)
+		if f.Type != FindingUpcoding {
+			recovery = recovery.Add(p.FundToProvider)
+			continue
+		}
+		if p.Overpayment == nil {
+			return f, bad("claim %s has no unsupported_cc overpayment to recover: an upcoding finding names claims the rule flagged", id)
+		}
+		recovery = recovery.Add(upcodingRecovery(p))
 	}
 	lo, hi := recovery.Mul(fineFactors[art][0]).Round(2), recovery.Mul(fineFactors[art][1]).Round(2)
 	if fine := f.Fine.Dec(); fine.LessThan(lo) || fine.GreaterThan(hi) {
@@ -247,6 +271,12 @@ func (c Case) priceFinding(i int, f Finding, claims map[string]ClaimPayment, see
 		f.PractitionerIDs = []string{}
 	}
 	return f, nil
+}
+
+// upcodingRecovery is what an upcoding finding takes back of a claim: its unsupported_cc
+// overpayment, never below zero nor above what the fund owes the provider for it.
+func upcodingRecovery(p ClaimPayment) decimal.Decimal {
+	return decimal.Min(decimal.Max(*p.Overpayment, decimal.Zero), p.FundToProvider)
 }
 
 // designation is the bar a confirmed fabricated service brings (terminated for three

@@ -14,7 +14,11 @@ import (
 // live claims: splitting text is several times cheaper than decoding JSON.
 //
 //	header: version member inpatient admitted discharged service_date emergency principal_dx total status drg score
-//	line:   no item category date qty amount hours practitioner [days_supply]
+//	        [method procedures down_referral]
+//	line:   no item category date qty amount hours practitioner [days_supply [trace_codes]]
+//
+// The bracketed fields were added later; facts stored without them still read (method ""
+// and no codes). trace_codes are "|"-separated.
 
 // Encode renders the fact for storage (the key is stored beside it).
 func (f *Fact) Encode() string {
@@ -32,6 +36,12 @@ func (f *Fact) Encode() string {
 	field(f.Status)
 	field(f.DRG)
 	b.WriteString(f.Score.String())
+	if f.Method != "" || f.Procedures || f.DownReferral {
+		b.WriteByte('\t')
+		field(f.Method)
+		field(strconv.FormatBool(f.Procedures))
+		b.WriteString(strconv.FormatBool(f.DownReferral))
+	}
 	for _, l := range f.Lines {
 		b.WriteByte('\n')
 		b.WriteString(strconv.Itoa(l.No))
@@ -39,9 +49,15 @@ func (f *Fact) Encode() string {
 			b.WriteByte('\t')
 			b.WriteString(s)
 		}
-		if l.DaysSupply > 0 {
+		if l.DaysSupply > 0 || len(l.TraceCodes) > 0 {
 			b.WriteByte('\t')
-			b.WriteString(strconv.Itoa(l.DaysSupply))
+			if l.DaysSupply > 0 {
+				b.WriteString(strconv.Itoa(l.DaysSupply))
+			}
+		}
+		if len(l.TraceCodes) > 0 {
+			b.WriteByte('\t')
+			b.WriteString(strings.Join(l.TraceCodes, "|"))
 		}
 	}
 	return b.String()
@@ -51,10 +67,13 @@ func (f *Fact) Encode() string {
 func DecodeFact(s string) (Fact, error) {
 	rows := strings.Split(s, "\n")
 	h := strings.Split(rows[0], "\t")
-	if len(h) != 12 {
-		return Fact{}, fmt.Errorf("fact header: %d fields, want 12", len(h))
+	if len(h) != 12 && len(h) != 15 {
+		return Fact{}, fmt.Errorf("fact header: %d fields, want 12 or 15", len(h))
 	}
 	f := Fact{MemberID: h[1], Inpatient: h[2] == "true", Emergency: h[6] == "true", PrincipalDx: h[7], Status: h[9], DRG: h[10]}
+	if len(h) == 15 {
+		f.Method, f.Procedures, f.DownReferral = h[12], h[13] == "true", h[14] == "true"
+	}
 	var err error
 	if f.Version, err = strconv.Atoi(h[0]); err != nil {
 		return f, err
@@ -84,12 +103,15 @@ func DecodeFact(s string) (Fact, error) {
 
 func parseLine(row string) (LineFact, error) {
 	p := strings.Split(row, "\t")
-	if len(p) != 8 && len(p) != 9 {
-		return LineFact{}, fmt.Errorf("%d fields, want 8 or 9", len(p))
+	if len(p) < 8 || len(p) > 10 {
+		return LineFact{}, fmt.Errorf("%d fields, want 8 to 10", len(p))
 	}
 	var l LineFact
 	var err error
-	if len(p) == 9 {
+	if len(p) == 10 {
+		l.TraceCodes = strings.Split(p[9], "|")
+	}
+	if len(p) >= 9 && p[8] != "" {
 		if l.DaysSupply, err = strconv.Atoi(p[8]); err != nil {
 			return l, fmt.Errorf("days_supply: %w", err)
 		}

@@ -24,7 +24,13 @@ type Fact struct {
 	Status      string          `json:"status"`        // adjudicated | held | rejected (member_deceased)
 	DRG         string          `json:"drg,omitempty"` // the grouped DRG of a DRG-priced stay
 	Score       decimal.Decimal `json:"score"`         // the claim score
-	Lines       []LineFact      `json:"lines"`
+	// Method is the payment method the claim was priced by (drg, disease, …; "" when it was
+	// not priced); Procedures tells whether the stay coded any procedure; DownReferral that
+	// the claim is an approved downward referral (FRAUD.md §8).
+	Method       string     `json:"method,omitempty"`
+	Procedures   bool       `json:"procedures,omitempty"`
+	DownReferral bool       `json:"down_referral,omitempty"`
+	Lines        []LineFact `json:"lines"`
 }
 
 // LineFact is one claim line as the rules read it: category and timed hours from the
@@ -39,19 +45,21 @@ type LineFact struct {
 	Hours        decimal.Decimal `json:"hours"` // quantity × hours_per_unit; 0 for untimed items
 	Practitioner string          `json:"practitioner,omitempty"`
 	DaysSupply   int             `json:"days_supply,omitempty"` // a drug line's days of supply; 0 when not given
+	TraceCodes   []string        `json:"trace_codes,omitempty"` // traceability codes scanned at settlement (FRAUD.md §8)
 }
 
 // NewFact reads a claim's facts; the catalogue gives categories and timed hours.
 func NewFact(c *claim.Claim, catalogue map[string]policy.Item) Fact {
 	f := Fact{Key: claim.Key{ProviderID: c.ProviderID, ClaimID: c.ClaimID}, MemberID: c.MemberID, Inpatient: c.IsInpatient(),
 		Admitted: c.Admitted, Discharged: c.Discharged, ServiceDate: c.ServiceDate, Emergency: c.Emergency, Total: c.Total,
+		Procedures: len(c.Procedures) > 0, DownReferral: c.ApprovedReferral() && c.Referral.Direction == "down",
 		Lines: make([]LineFact, len(c.Lines))}
 	if len(c.Diagnoses) > 0 {
 		f.PrincipalDx = c.Diagnoses[0]
 	}
 	for i, l := range c.Lines {
 		lf := LineFact{No: l.LineNo, Item: l.ItemCode, Category: l.Category, Date: l.ServiceDate, Qty: l.Quantity,
-			Amount: l.Amount, Practitioner: l.PractitionerID, DaysSupply: l.DaysSupply}
+			Amount: l.Amount, Practitioner: l.PractitionerID, DaysSupply: l.DaysSupply, TraceCodes: l.TraceCodes}
 		if item, ok := catalogue[l.ItemCode]; ok {
 			lf.Category = item.Category
 			if item.HoursPerUnit != nil {

@@ -20,18 +20,24 @@ const (
 	BedDaysOverStay = "bed_days_over_stay"
 	DuplicateCharge = "duplicate_charge"
 	SplitAdmission  = "split_admission"
+	TraceCodeReused = "trace_code_reused"
+	UnsupportedCC   = "unsupported_cc"
+	CostShifting    = "cost_shifting"
 
 	CensusOverBeds      = "census_over_beds"
 	GroupAdmission      = "group_admission"
 	ClonedClaims        = "cloned_claims"
 	PractitionerOver24h = "practitioner_over_24h"
 	PeerOutlier         = "peer_outlier"
+	LowSeverity         = "low_severity_admissions"
+	SeverityUpcoding    = "severity_upcoding"
 )
 
 // ClaimRuleIDs and ProviderRuleIDs list the rules in the order they are evaluated.
 var (
-	ClaimRuleIDs    = []string{AfterDeath, OverlappingStay, DailyCap, HoursOver24, BedDaysOverStay, DuplicateCharge, SplitAdmission}
-	ProviderRuleIDs = []string{CensusOverBeds, GroupAdmission, ClonedClaims, PractitionerOver24h, PeerOutlier}
+	ClaimRuleIDs = []string{AfterDeath, OverlappingStay, DailyCap, HoursOver24, BedDaysOverStay, DuplicateCharge, SplitAdmission,
+		TraceCodeReused, UnsupportedCC, CostShifting}
+	ProviderRuleIDs = []string{CensusOverBeds, GroupAdmission, ClonedClaims, PractitionerOver24h, PeerOutlier, LowSeverity, SeverityUpcoding}
 )
 
 // Parameter names beyond weight.
@@ -43,6 +49,7 @@ const (
 	keyMinCases   = "min_cases"
 	keyMinPeers   = "min_peers"
 	keyMaxHours   = "max_hours"
+	keyMaxLOS     = "max_los"
 )
 
 // defaults are every rule's weight and thresholds when the bundle is silent.
@@ -59,6 +66,11 @@ var defaults = map[string]map[string]decimal.Decimal{
 	ClonedClaims:        {keyWeight: d("0.80"), keyMinMembers: d("5"), keyDays: d("30")},
 	PractitionerOver24h: {keyWeight: d("0.85"), keyMaxHours: d("24")},
 	PeerOutlier:         {keyWeight: d("0.50"), keyIQRFactor: d("1.5"), keyMinCases: d("5"), keyMinPeers: d("4")},
+	TraceCodeReused:     {keyWeight: d("0.90")},
+	UnsupportedCC:       {keyWeight: d("0.60")},
+	CostShifting:        {keyWeight: d("0.50"), keyDays: d("3")},
+	LowSeverity:         {keyWeight: d("0.50"), keyMaxLOS: d("2"), keyIQRFactor: d("1.5"), keyMinCases: d("5"), keyMinPeers: d("4")},
+	SeverityUpcoding:    {keyWeight: d("0.50"), keyIQRFactor: d("1.5"), keyMinCases: d("5"), keyMinPeers: d("4")},
 }
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -140,7 +152,10 @@ func (p Params) Weight(id string) decimal.Decimal { return p.rules[id].values[ke
 // its claim date (discharge or visit). A month more covers a live claim whose lines run past
 // its claim date (a member_deceased rejection is live with whatever dates it was sent with).
 // A member's live claims dated from earliest − Reach on are all the history the rules see.
-func (p Params) Reach() int { return max(0, p.int(SplitAdmission, keyDays)) + 31 }
+// cost_shifting looks its days before an admission and after a discharge.
+func (p Params) Reach() int {
+	return max(0, p.int(SplitAdmission, keyDays), p.int(CostShifting, keyDays)) + 31
+}
 
 func (p Params) value(id, key string) decimal.Decimal { return p.rules[id].values[key] }
 

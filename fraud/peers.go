@@ -15,19 +15,7 @@ const divPlaces = 16
 // peerOutlier compares the provider with its peers on cost per case within each DRG and
 // on inpatient cases per approved bed (FRAUD.md §2.7); the window is the peer group's.
 func peerOutlier(p Params, in ProviderInput, _ []*Fact, _, _ time.Time) *Hit {
-	var all []*Fact
-	for _, peer := range in.Peers {
-		all = append(all, peer.Claims...)
-	}
-	_, from, _ := inWindow(p, all)
-	cases := map[string][]*Fact{} // provider → cases in the group's window
-	for _, peer := range in.Peers {
-		for _, c := range peer.Claims {
-			if c.Inpatient && (c.Status == "adjudicated" || c.Status == "held") && !c.ClaimDate().Before(from) {
-				cases[peer.Provider.ID] = append(cases[peer.Provider.ID], c)
-			}
-		}
-	}
+	cases, from := peerCases(p, in)
 	var found []map[string]any
 	if e := casesPerBed(p, in, cases); e != nil {
 		found = append(found, e)
@@ -39,6 +27,25 @@ func peerOutlier(p Params, in ProviderInput, _ []*Fact, _, _ time.Time) *Hit {
 	return &Hit{Evidence: map[string]any{"window_from": date(from), "outliers": found}}
 }
 
+// peerCases are the peer group's cases (live inpatient claims adjudicated or held) in the
+// group's window, by provider, and the window's first date.
+func peerCases(p Params, in ProviderInput) (map[string][]*Fact, time.Time) {
+	var all []*Fact
+	for _, peer := range in.Peers {
+		all = append(all, peer.Claims...)
+	}
+	_, from, _ := inWindow(p, all)
+	cases := map[string][]*Fact{}
+	for _, peer := range in.Peers {
+		for _, c := range peer.Claims {
+			if c.Inpatient && (c.Status == "adjudicated" || c.Status == "held") && !c.ClaimDate().Before(from) {
+				cases[peer.Provider.ID] = append(cases[peer.Provider.ID], c)
+			}
+		}
+	}
+	return cases, from
+}
+
 func casesPerBed(p Params, in ProviderInput, cases map[string][]*Fact) map[string]any {
 	minCases := p.int(PeerOutlier, keyMinCases)
 	values := map[string]decimal.Decimal{}
@@ -47,7 +54,7 @@ func casesPerBed(p Params, in ProviderInput, cases map[string][]*Fact) map[strin
 			values[peer.Provider.ID] = decimal.NewFromInt(int64(n)).DivRound(decimal.NewFromInt(int64(peer.Provider.Beds)), divPlaces)
 		}
 	}
-	return outlier(p, in.Provider.ID, values, map[string]any{"metric": "cases_per_bed"})
+	return outlier(p, PeerOutlier, in.Provider.ID, values, map[string]any{"metric": "cases_per_bed"})
 }
 
 func costPerCase(p Params, in ProviderInput, cases map[string][]*Fact) []map[string]any {
@@ -76,7 +83,7 @@ func costPerCase(p Params, in ProviderInput, cases map[string][]*Fact) []map[str
 				values[id] = sum.DivRound(decimal.NewFromInt(int64(len(cs))), divPlaces)
 			}
 		}
-		if e := outlier(p, in.Provider.ID, values, map[string]any{"metric": "cost_per_case", "drg": g}); e != nil {
+		if e := outlier(p, PeerOutlier, in.Provider.ID, values, map[string]any{"metric": "cost_per_case", "drg": g}); e != nil {
 			out = append(out, e)
 		}
 	}
@@ -84,10 +91,11 @@ func costPerCase(p Params, in ProviderInput, cases map[string][]*Fact) []map[str
 }
 
 // outlier reports whether the provider's value lies above Q3 + k × IQR of the values
-// (at least min_peers of them), with the quartiles, fence and every peer's value.
-func outlier(p Params, self string, values map[string]decimal.Decimal, e map[string]any) map[string]any {
+// (at least min_peers of them; k and min_peers the rule's), with the quartiles, fence and
+// every peer's value.
+func outlier(p Params, rule, self string, values map[string]decimal.Decimal, e map[string]any) map[string]any {
 	mine, ok := values[self]
-	if !ok || len(values) < p.int(PeerOutlier, keyMinPeers) {
+	if !ok || len(values) < p.int(rule, keyMinPeers) {
 		return nil
 	}
 	xs := make([]decimal.Decimal, 0, len(values))
@@ -95,7 +103,7 @@ func outlier(p Params, self string, values map[string]decimal.Decimal, e map[str
 		xs = append(xs, v)
 	}
 	q1, q3 := Quartiles(xs)
-	fence := q3.Add(p.value(PeerOutlier, keyIQRFactor).Mul(q3.Sub(q1)))
+	fence := q3.Add(p.value(rule, keyIQRFactor).Mul(q3.Sub(q1)))
 	if !mine.GreaterThan(fence) {
 		return nil
 	}
@@ -104,7 +112,7 @@ func outlier(p Params, self string, values map[string]decimal.Decimal, e map[str
 		peers[id] = v.Round(4).String()
 	}
 	e["value"], e["q1"], e["q3"] = mine.Round(4).String(), q1.Round(4).String(), q3.Round(4).String()
-	e["fence"], e["iqr_factor"], e["peers"] = fence.Round(4).String(), p.value(PeerOutlier, keyIQRFactor).String(), peers
+	e["fence"], e["iqr_factor"], e["peers"] = fence.Round(4).String(), p.value(rule, keyIQRFactor).String(), peers
 	return e
 }
 

@@ -39,7 +39,8 @@ type providerRule func(p Params, in ProviderInput, window []*Fact, from, to time
 
 var providerRules = map[string]providerRule{
 	CensusOverBeds: censusOverBeds, GroupAdmission: groupAdmission, ClonedClaims: clonedClaims,
-	PractitionerOver24h: practitionerOver24h, PeerOutlier: peerOutlier,
+	PractitionerOver24h: practitionerOver24h, PeerOutlier: peerOutlier, LowSeverity: lowSeverityAdmissions,
+	SeverityUpcoding: severityUpcoding,
 }
 
 // inWindow keeps the claims dated in the window_days up to the latest claim date.

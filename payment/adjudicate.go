@@ -45,6 +45,10 @@ type Priced struct {
 	Deltas []Delta      // accumulator changes this claim posts
 	// Capitation is the fund share recorded as capitation consumption (capitation visits).
 	Capitation decimal.Decimal
+	// Method is the provider-side payment method; Coding what unsupported_cc reads of a DRG
+	// stay in a CC/MCC subgroup (nil otherwise).
+	Method string
+	Coding *fraud.Coding
 }
 
 // Adjudicate prices a claim that passed validation: eligible amount (§3), member cost
@@ -58,7 +62,9 @@ func Adjudicate(in Input) Priced {
 	el := eligibleAmounts(in, ed, ex)
 	sh := shareCost(in, el.eligible, el.refused, ex)
 	ps := pricedProvider(in, sel, sh.fund, sh.memberPays, el.refused, ex)
-	return assemble(in, sel, append(reasons, el.reasons...), el, sh, ps, ex)
+	out := assemble(in, sel, append(reasons, el.reasons...), el, sh, ps, ex)
+	out.Method, out.Coding = sel.method, coding(in, sel, ps, el.refused)
+	return out
 }
 
 // explainMethod records the method selection and grouping steps and the drg_exception

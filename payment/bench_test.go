@@ -216,7 +216,7 @@ func manyEditFiles(bundle *policy.Bundle, n int, billed []string) map[string][]b
 			continue
 		}
 		item, other := fmt.Sprintf("ZX%05d", i), fmt.Sprintf("ZX%05d", i+1)
-		fmt.Fprintf(cat, "%s,Bench item %d,drug,B,0.8,,,\n%s,Bench item %d,drug,B,0.8,,,\n", item, i, other, i+1)
+		fmt.Fprintf(cat, "%s,Bench item %d,drug,B,0.8,,,,\n%s,Bench item %d,drug,B,0.8,,,,\n", item, i, other, i+1)
 		k := kinds[i%len(kinds)]
 		row := fmt.Sprintf(k, item, other)
 		if strings.Count(k, "%s") == 1 {

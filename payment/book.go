@@ -2,6 +2,7 @@ package payment
 
 import (
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -119,6 +120,10 @@ type Book struct {
 	// Points are the points ledgers of the practitioners the claims name (FRAUD.md §9): the
 	// pipeline fills it per batch; offline it is empty.
 	Points map[string][]fraud.PointsEntry
+	// Trace holds the live settlements of traceability codes, each code's in the order
+	// claims were stored (FRAUD.md §8.1): the pipeline fills it per batch with the codes
+	// the batch carries (any member); offline it grows with the file.
+	Trace map[string][]fraud.TraceUse
 
 	fraudParams map[*policy.Bundle]fraud.Params
 	groupers    map[string]*drg.Grouper
@@ -246,7 +251,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	if len(reasons) > 0 {
 		eff := bk.reject(s, src, now, reasons)
 		if in.Member != nil && eff.Result.HasReason(claim.ReasonMemberDeceased) { // still seen by after_death
-			sc := bk.screen(c, bundle, in.Member, 0, claim.StatusRejected, "", now)
+			sc := bk.screen(c, bundle, in.Member, 0, claim.StatusRejected, nil, now)
 			eff.Result.Fraud, eff.Fact, eff.Flags = sc.block, sc.fact, sc.flags
 		}
 		return eff
@@ -271,7 +276,7 @@ func (bk *Book) adjudicate(s *claim.Submission, src *claim.Source, now time.Time
 	if r.Reasons == nil {
 		r.Reasons = []claim.Reason{}
 	}
-	sc := bk.screen(c, bundle, m, version, r.Status, groupedDRG(r.DRG), now)
+	sc := bk.screen(c, bundle, m, version, r.Status, &priced, now)
 	bk.hold(&r, sc, bundle, in.Provider)
 	rec := &Record{Key: s.Key(), Version: version, MemberID: m.ID, Status: r.Status, ContentHash: s.ContentHash,
 		Year: year, CareType: c.CareType, Deductible: r.Deductible.Dec(), Referral: c.Referral, Result: &r, Deltas: priced.Deltas,
@@ -505,13 +510,14 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 	t := bk.totals(rec.MemberID, rec.Year)
 	before := *t
 	history := append([]*fraud.Fact(nil), bk.History[rec.MemberID]...)
+	trace := maps.Clone(bk.Trace)
 	voided := bk.voidRecord(rec, s, src, now)
 	eff := bk.adjudicate(s, src, now, rec.Version+1)
 	if eff.New == nil {
 		*t = before
 		*rec = saved
 		bk.Claims[rec.Key] = rec
-		bk.History[rec.MemberID] = history
+		bk.History[rec.MemberID], bk.Trace = history, trace
 		eff.Fact, eff.Flags = nil, nil // the original stands
 		return eff
 	}

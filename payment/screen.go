@@ -31,14 +31,20 @@ func (bk *Book) params(b *policy.Bundle) fraud.Params {
 	return p
 }
 
-// screen runs the claim rules on a claim against the member's live history, keeps the
-// claim's facts as live history, and returns the verdict; status is the result's status
-// before any hold.
-func (bk *Book) screen(c *claim.Claim, b *policy.Bundle, m *policy.Member, version int, status, drgCode string, now time.Time) screening {
+// screen runs the claim rules on a claim against the member's live history and the live
+// settlements of its traceability codes, keeps the claim's facts as live history, and
+// returns the verdict; status is the result's status before any hold, priced the pricing
+// (nil for a claim that was not priced).
+func (bk *Book) screen(c *claim.Claim, b *policy.Bundle, m *policy.Member, version int, status string, priced *Priced, now time.Time) screening {
 	f := fraud.NewFact(c, b.Catalogue)
-	f.Version, f.Status, f.DRG = version, status, drgCode
+	f.Version, f.Status = version, status
+	in := fraud.ClaimInput{Claim: &f, History: bk.History[m.ID], Member: m, Catalogue: b.Catalogue, Trace: bk.Trace,
+		Alliance: allianceIn(b)}
+	if priced != nil {
+		f.DRG, f.Method, in.Coding = groupedDRG(priced.Result.DRG), priced.Method, priced.Coding
+	}
 	p := bk.params(b)
-	res := fraud.EvaluateClaim(p, fraud.ClaimInput{Claim: &f, History: bk.History[m.ID], Member: m, Catalogue: b.Catalogue})
+	res := fraud.EvaluateClaim(p, in)
 	f.Score = res.Score
 	bk.keepFact(&f)
 	score := "0.0000"
@@ -68,6 +74,16 @@ func (bk *Book) hold(r *claim.Result, sc screening, b *policy.Bundle, p *policy.
 	r.Fraud = sc.block
 }
 
+// allianceIn reads providers' alliances from a bundle.
+func allianceIn(b *policy.Bundle) func(string) string {
+	return func(id string) string {
+		if p := b.Providers[id]; p != nil {
+			return p.AllianceID
+		}
+		return ""
+	}
+}
+
 // keepFact makes f the member's live version of its claim. History stays in the order
 // fraud.Less gives (claim date, provider, claim id), the order the store reads it in, so
 // evidence does not depend on where batches begin.
@@ -82,6 +98,12 @@ func (bk *Book) keepFact(f *fraud.Fact) {
 		i--
 	}
 	bk.History[f.MemberID] = slices.Insert(h, i, f)
+	for _, u := range fraud.TraceUses(f) {
+		if bk.Trace == nil {
+			bk.Trace = map[string][]fraud.TraceUse{}
+		}
+		bk.Trace[u.Code] = append(bk.Trace[u.Code], u)
+	}
 }
 
 // dropFact removes a claim's live facts from the member's history (void, replace).
@@ -94,4 +116,15 @@ func (bk *Book) dropFact(member string, k claim.Key) {
 		}
 	}
 	bk.History[member] = h
+	bk.dropTrace(k)
+}
+
+// dropTrace frees the codes a claim settled (void, replace): the book holds the codes of
+// its batch only, so this is a short walk.
+func (bk *Book) dropTrace(k claim.Key) {
+	for code, uses := range bk.Trace {
+		if slices.ContainsFunc(uses, func(u fraud.TraceUse) bool { return u.Key == k }) {
+			bk.Trace[code] = slices.DeleteFunc(slices.Clone(uses), func(u fraud.TraceUse) bool { return u.Key == k })
+		}
+	}
 }

@@ -181,7 +181,7 @@ func (a *Adjudicator) store(ctx context.Context, items []decoded) ([]encoded, []
 			return err
 		}
 		book := &payment.Book{Policies: policies, Dir: state.Directory(), Claims: state.Claims, Totals: state.Totals,
-			History: state.History, Points: state.Points, Now: func() time.Time { return now }}
+			History: state.History, Points: state.Points, Trace: state.Trace, Now: func() time.Time { return now }}
 		flags = flags[:0]
 		raisedBy := map[claim.Key]int{} // claim → record, for the flags to publish
 		for i, it := range items {

@@ -11,13 +11,10 @@ import (
 func TestCCEvidenceAndPackUnits(t *testing.T) {
 	files := sampleFiles(t)
 	files[FileCCEvidence] = []byte("dx_prefix,evidence\nJ96,XJ01DD04|category:lab\nJ96.0,EXM01\nE87,category:lab\n")
-	files[FileCatalogue] = []byte(strings.Replace(string(files[FileCatalogue]), "hours_per_unit\n", "hours_per_unit,pack_units\n", 1))
-	rows := strings.Split(strings.TrimSpace(string(files[FileCatalogue])), "\n")
+	rows := strings.Split(strings.TrimSpace(string(files[FileCatalogue])), "\n") // the sample's pack_units: 28 for XC10AA05
 	for i := 1; i < len(rows); i++ {
 		if strings.HasPrefix(rows[i], "XC10AA05,") {
-			rows[i] += ",30"
-		} else {
-			rows[i] += ","
+			rows[i] = strings.TrimSuffix(rows[i], "28") + "30"
 		}
 	}
 	files[FileCatalogue] = []byte(strings.Join(rows, "\n") + "\n")

@@ -60,7 +60,7 @@ func (s Service) Check(ctx context.Context, providerID string, items []claim.Ite
 			return err
 		}
 		book := &payment.Book{Policies: policies, Dir: state.Directory(), Claims: state.Claims, Totals: state.Totals,
-			History: state.History, Points: state.Points, Now: func() time.Time { return now }}
+			History: state.History, Points: state.Points, Trace: state.Trace, Now: func() time.Time { return now }}
 		for i, sub := range subs {
 			out[i] = answer(book, sub, items[i])
 		}

@@ -99,6 +99,7 @@ type LineDoc struct {
 	Method         string       `json:"method"`
 	FundToProvider *claim.Money `json:"fund_to_provider"`
 	PaymentStatus  string       `json:"payment_status"`
+	Recovered      *claim.Money `json:"recovered,omitempty"` // what a recovery takes back (an upcoding finding: the overpayment)
 }
 
 func m(d decimal.Decimal) *claim.Money { return claim.M(d.Round(2)) }
@@ -224,7 +225,11 @@ func (in CloseInput) provider(id string, claims, earlier []ClaimLine, drg Provid
 		doc.Capitation = &CapitationDoc{Heads: orHeads(heads), Amount: m(pin.Capitation), Consumption: m(consumption)}
 	}
 	for _, l := range st.Lines {
-		doc.ClaimList = append(doc.ClaimList, LineDoc{ClaimID: l.ClaimID, Method: l.Method, FundToProvider: m(l.FundToProvider), PaymentStatus: l.PaymentStatus})
+		ld := LineDoc{ClaimID: l.ClaimID, Method: l.Method, FundToProvider: m(l.FundToProvider), PaymentStatus: l.PaymentStatus}
+		if l.Recovered != nil {
+			ld.Recovered = m(*l.Recovered)
+		}
+		doc.ClaimList = append(doc.ClaimList, ld)
 	}
 	return doc
 }

@@ -27,6 +27,18 @@ type ClaimLine struct {
 	// recovered), and InPeriod whether that decision falls in the period being closed.
 	Decision string
 	InPeriod bool
+	// Recovery is what a recovery takes back when it is not the whole fund share (an
+	// upcoding finding's overpayment, FRAUD.md §5); nil for a whole recovery. A held claim
+	// with such a recovery is released and the recovery deducted.
+	Recovery *decimal.Decimal
+}
+
+// recovered is what a recovery of the claim takes back.
+func (c ClaimLine) recovered() decimal.Decimal {
+	if c.Recovery != nil {
+		return *c.Recovery
+	}
+	return c.FundToProvider
 }
 
 // ProviderInput is one provider's period: its claims of the period (POLICY.md §9.25), the
@@ -48,6 +60,8 @@ type StatementLine struct {
 	Method         string          `json:"method"`
 	FundToProvider decimal.Decimal `json:"fund_to_provider"`
 	PaymentStatus  string          `json:"payment_status"`
+	// Recovered is what a recovery takes back of the claim (nil when none).
+	Recovered *decimal.Decimal `json:"recovered,omitempty"`
 }
 
 // ProviderStatement is the money of a provider's statement (CONTRACT.md): payable per
@@ -75,14 +89,19 @@ func Statement(in ProviderInput) ProviderStatement {
 	st := ProviderStatement{ProviderID: in.ProviderID, Claims: len(in.Claims), ByMethod: map[string]decimal.Decimal{}}
 	for _, c := range in.Claims {
 		status := lineStatus(c, in.Barred)
-		switch status {
-		case Payable, Recovered:
+		switch {
+		case status == Payable, status == Recovered && !c.Held:
 			st.ByMethod[c.Method] = st.ByMethod[c.Method].Add(c.FundToProvider)
-		case Held:
+		case status == Held:
 			st.Withheld = st.Withheld.Add(c.FundToProvider)
 		}
 		st.addDecided(c)
-		st.Lines = append(st.Lines, StatementLine{ClaimID: c.ClaimID, Method: c.Method, FundToProvider: c.FundToProvider, PaymentStatus: status})
+		line := StatementLine{ClaimID: c.ClaimID, Method: c.Method, FundToProvider: c.FundToProvider, PaymentStatus: status}
+		if status == Recovered {
+			r := c.recovered()
+			line.Recovered = &r
+		}
+		st.Lines = append(st.Lines, line)
 	}
 	for _, c := range in.Earlier {
 		st.addDecided(c)
@@ -112,7 +131,7 @@ func lineStatus(c ClaimLine, barred bool) string {
 	case c.Decision == Denied:
 		return Denied
 	case c.Decision == Recovered:
-		return Recovered // paid with its period; the recovery is deducted in its decision's period
+		return Recovered // paid with its period (held: on its release); the recovery is deducted in its decision's period
 	case c.Held && c.Decision == Released:
 		return Released
 	case c.Held, barred:
@@ -131,7 +150,10 @@ func (st *ProviderStatement) addDecided(c ClaimLine) {
 	case Released:
 		st.Released = st.Released.Add(c.FundToProvider)
 	case Recovered:
-		st.Recoveries = st.Recoveries.Add(c.FundToProvider)
+		if c.Held { // an overpayment recovered of a held claim: the claim is released, less the recovery
+			st.Released = st.Released.Add(c.FundToProvider)
+		}
+		st.Recoveries = st.Recoveries.Add(c.recovered())
 	}
 }
 

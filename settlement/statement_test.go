@@ -1,6 +1,10 @@
 package settlement
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
 
 // TestStatement: net payable = Σ fund_to_provider of payable claims + adjustments + released
 // − recoveries, capitation's per-head amount in place of its claims' zero.
@@ -63,5 +67,32 @@ func TestStatement(t *testing.T) {
 	ye := Statement(ProviderInput{Claims: claims[2:3], Global: &GlobalOutcome{Adjustment: d("654.91")}})
 	if ye.NetPayable.StringFixed(2) != "690.11" {
 		t.Errorf("year end: %s", ye.NetPayable)
+	}
+}
+
+// TestPartialRecovery: an upcoding finding recovers the overpayment only (FRAUD.md §5): a
+// paid claim stays paid with the overpayment deducted in the decision's period; a held one
+// is released less the overpayment.
+func TestPartialRecovery(t *testing.T) {
+	over := func(s string) *decimal.Decimal { x := d(s); return &x }
+	claims := []ClaimLine{
+		{ClaimID: "U1", Method: "drg", FundToProvider: d("4525.36"), Decision: Recovered, InPeriod: true, Recovery: over("1621.07")},
+		{ClaimID: "U2", Method: "drg", Held: true, FundToProvider: d("3000.00"), Decision: Recovered, InPeriod: true, Recovery: over("464.99")},
+	}
+	earlier := []ClaimLine{{ClaimID: "U0", Method: "drg", FundToProvider: d("900.00"), Decision: Recovered, InPeriod: true, Recovery: over("100.00")}}
+	st := Statement(ProviderInput{ProviderID: "H3001", Claims: claims, Earlier: earlier})
+	// by method 4525.36 (U1 paid; U2 was held); released 3000.00 (U2); recoveries 1621.07 + 464.99 + 100.00 = 2186.06;
+	// net = 4525.36 + 3000.00 − 2186.06 = 5339.30.
+	if st.ByMethod["drg"].StringFixed(2) != "4525.36" || st.Released.StringFixed(2) != "3000.00" || st.Recoveries.StringFixed(2) != "2186.06" ||
+		st.NetPayable.StringFixed(2) != "5339.30" || !st.Withheld.IsZero() {
+		t.Errorf("statement %+v", st)
+	}
+	for _, l := range st.Lines {
+		if l.PaymentStatus != Recovered || l.Recovered == nil {
+			t.Errorf("line %+v", l)
+		}
+	}
+	if st.Lines[0].Recovered.StringFixed(2) != "1621.07" {
+		t.Errorf("U1 recovered %s", st.Lines[0].Recovered)
 	}
 }

@@ -52,6 +52,7 @@ type BatchQuery struct {
 	undated            map[string]bool      // a member with a submission that has no date
 	keys               []claim.Key
 	practitioners      []string // named on the batch's lines: their points ledgers are read
+	codes              []string // the traceability codes on the batch's lines
 	topic              string
 	partitions         []int
 	offsets            []int64
@@ -68,6 +69,7 @@ func (q *BatchQuery) Add(s *claim.Submission, src claim.Source) {
 		if id := c.Lines[i].PractitionerID; id != "" {
 			q.practitioners = append(q.practitioners, id)
 		}
+		q.codes = append(q.codes, c.Lines[i].TraceCodes...)
 	}
 	if c.Referral != nil {
 		q.providers = append(q.providers, c.Referral.FromProviderID)
@@ -122,6 +124,8 @@ type State struct {
 	DoneFlags []fraud.Flag
 	// Points are the points ledgers of the practitioners the batch's lines name.
 	Points map[string][]fraud.PointsEntry
+	// Trace is the live settlements of the traceability codes the batch's lines carry.
+	Trace map[string][]fraud.TraceUse
 }
 
 // Directory serves the state's parties to payment.Book.
@@ -157,6 +161,11 @@ func (b *Batch) Load(ctx context.Context, q BatchQuery) (*State, error) {
 	}
 	if len(q.practitioners) > 0 {
 		if st.Points, err = b.Points(ctx, nonEmpty(q.practitioners)); err != nil {
+			return nil, err
+		}
+	}
+	if len(q.codes) > 0 {
+		if st.Trace, err = b.TraceSettlements(ctx, nonEmpty(q.codes)); err != nil {
 			return nil, err
 		}
 	}

@@ -190,9 +190,15 @@ func applyOutcome(ctx context.Context, tx *sqlx.Tx, ch CaseChange) error {
 		if len(ids) == 0 {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, at)
-			SELECT $1, unnest($2::text[]), $3, $4, $5`,
-			c.ProviderID, pq.Array(ids), status, c.CaseID, ch.Now.UTC()); err != nil {
+		amounts := make([]sql.NullString, len(ids)) // NULL: the whole fund share
+		for i, id := range ids {
+			if a, ok := o.Partial[id]; ok && status == fraud.PaymentRecovered {
+				amounts[i] = sql.NullString{String: a.String(), Valid: true}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO claim_payment_events (provider_id, claim_id, event, case_id, at, amount)
+			SELECT $1, id, $3, $4, $5, a::numeric FROM unnest($2::text[], $6::text[]) AS x(id, a)`,
+			c.ProviderID, pq.Array(ids), status, c.CaseID, ch.Now.UTC(), pq.Array(amounts)); err != nil {
 			return fmt.Errorf("record %s claims: %w", status, err)
 		}
 	}
@@ -348,8 +354,10 @@ func (s *Store) FlagsByID(ctx context.Context, ids []string) ([]fraud.Flag, erro
 // decided of its payment (from the payment ledger).
 func (s *Store) CasePayments(ctx context.Context, providerID string, claimIDs []string) (map[string]fraud.ClaimPayment, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT ON (r.claim_id) r.claim_id, r.status, r.fund_to_provider::text,
-			COALESCE(cp.status, ''), COALESCE(cp.case_id, '')
+			COALESCE(cp.status, ''), COALESCE(cp.case_id, ''), f.evidence->>'overpayment'
 		FROM claim_results r LEFT JOIN claim_payments cp USING (provider_id, claim_id)
+		LEFT JOIN fraud_flags f ON f.provider_id = r.provider_id AND f.claim_ids[1] = r.claim_id AND f.level = 'claim'
+			AND f.rule = 'unsupported_cc' AND f.evidence->>'version' = r.version::text
 		WHERE r.provider_id = $1 AND r.claim_id = ANY($2) ORDER BY r.claim_id, r.version DESC`, providerID, pq.Array(claimIDs))
 	if err != nil {
 		return nil, fmt.Errorf("read claims of %s: %w", providerID, err)
@@ -359,8 +367,13 @@ func (s *Store) CasePayments(ctx context.Context, providerID string, claimIDs []
 	for rows.Next() {
 		var p fraud.ClaimPayment
 		var status, ftp string
-		if err := rows.Scan(&p.ClaimID, &status, &ftp, &p.Decided, &p.DecidedBy); err != nil {
+		var over sql.NullString // the unsupported_cc overpayment of the current version
+		if err := rows.Scan(&p.ClaimID, &status, &ftp, &p.Decided, &p.DecidedBy, &over); err != nil {
 			return nil, err
+		}
+		if over.Valid {
+			o := decimal.RequireFromString(over.String)
+			p.Overpayment = &o
 		}
 		if status == "voided" {
 			continue

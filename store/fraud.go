@@ -97,23 +97,19 @@ func scanFlags[R rowsFunc](rows R, err error) ([]fraud.Flag, error) {
 	return out, rows.Err()
 }
 
-// saveFacts makes the outcomes' facts live (a new version retires the older ones) and
-// retires the facts of voided versions, in three statements for the whole batch.
+// saveFacts makes the outcomes' facts live (a new version retires the older ones), retires
+// the facts of voided versions and moves the claims' traceability codes the same way, in a
+// few statements for the whole batch. A fact that a later submission of the batch ended
+// (voided, replaced) is stored in that final state: not live, its codes not settled; its
+// submission stays for replays.
 func (b *Batch) saveFacts(ctx context.Context, outs []Outcome) error {
 	var vp, vc []string
 	var vv []int64
-	var facts []*fraud.Fact
-	var subs [][]byte
+	ended := map[claim.Key]int{}
 	for _, o := range outs {
 		if r := o.Effect.Voided; r != nil {
 			vp, vc, vv = append(vp, r.Key.ProviderID), append(vc, r.Key.ClaimID), append(vv, int64(r.Version))
-		}
-		if f := o.Effect.Fact; f != nil {
-			sub := o.Submission
-			if !json.Valid(sub) {
-				sub = []byte(`null`)
-			}
-			facts, subs = append(facts, f), append(subs, sub)
+			ended[r.Key] = max(ended[r.Key], r.Version)
 		}
 	}
 	if len(vp) > 0 {
@@ -121,14 +117,59 @@ func (b *Batch) saveFacts(ctx context.Context, outs []Outcome) error {
 			WHERE f.provider_id = x.p AND f.claim_id = x.c AND f.version <= x.v AND f.live`, pq.Array(vp), pq.Array(vc), pq.Array(vv)); err != nil {
 			return fmt.Errorf("retire facts of voided claims: %w", err)
 		}
+		if _, err := b.tx.ExecContext(ctx, `UPDATE trace_settlements t SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
+			WHERE t.provider_id = x.p AND t.claim_id = x.c AND t.version <= x.v AND t.live`, pq.Array(vp), pq.Array(vc), pq.Array(vv)); err != nil {
+			return fmt.Errorf("free traceability codes of voided claims: %w", err)
+		}
 	}
+	facts, subs, live := batchFacts(outs, ended)
 	if len(facts) == 0 {
 		return nil
 	}
-	return b.insertFacts(ctx, facts, subs)
+	if err := b.insertFacts(ctx, facts, subs, live); err != nil {
+		return err
+	}
+	var settled []*fraud.Fact
+	for i, f := range facts {
+		if live[i] {
+			settled = append(settled, f)
+		}
+	}
+	return b.saveTrace(ctx, settled)
 }
 
-func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]byte) error {
+// batchFacts are the batch's facts, one per claim version (the last), with their
+// submissions and whether they are still live at the batch's end.
+func batchFacts(outs []Outcome, ended map[claim.Key]int) ([]*fraud.Fact, [][]byte, []bool) {
+	type kv struct {
+		k claim.Key
+		v int
+	}
+	last := map[kv]int{}
+	for i, o := range outs {
+		if f := o.Effect.Fact; f != nil {
+			last[kv{f.Key, f.Version}] = i
+		}
+	}
+	var facts []*fraud.Fact
+	var subs [][]byte
+	var live []bool
+	for i, o := range outs {
+		f := o.Effect.Fact
+		if f == nil || last[kv{f.Key, f.Version}] != i {
+			continue
+		}
+		v, wasEnded := ended[f.Key]
+		sub := o.Submission
+		if !json.Valid(sub) {
+			sub = []byte(`null`)
+		}
+		facts, subs, live = append(facts, f), append(subs, sub), append(live, !wasEnded || f.Version > v)
+	}
+	return facts, subs, live
+}
+
+func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]byte, live []bool) error {
 	n := len(facts)
 	prov, cid, mem, status, score, fp, claimDate := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n), make([]string, n)
@@ -145,14 +186,14 @@ func (b *Batch) insertFacts(ctx context.Context, facts []*fraud.Fact, subs [][]b
 	}
 	if _, err := b.tx.ExecContext(ctx, `
 		INSERT INTO claim_facts (provider_id, claim_id, version, member_id, live, inpatient, claim_date, status, score, fingerprint, fact, submission)
-		SELECT p, c, v, m, true, i, d::date, st, sc::numeric, fp, fa, su.doc::json
-		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-			WITH ORDINALITY AS x(p, c, v, m, i, d, st, sc, fp, fa, n)
+		SELECT p, c, v, m, lv, i, d::date, st, sc::numeric, fp, fa, su.doc::json
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $12::bool[])
+			WITH ORDINALITY AS x(p, c, v, m, i, d, st, sc, fp, fa, lv, n)
 		JOIN json_array_elements($11::json) WITH ORDINALITY AS su(doc, n) ON su.n = x.n
-		ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = true, status = EXCLUDED.status, score = EXCLUDED.score,
+		ON CONFLICT (provider_id, claim_id, version) DO UPDATE SET live = EXCLUDED.live, status = EXCLUDED.status, score = EXCLUDED.score,
 			fact = EXCLUDED.fact, submission = EXCLUDED.submission, claim_date = EXCLUDED.claim_date, fingerprint = EXCLUDED.fingerprint`,
 		pq.Array(prov), pq.Array(cid), pq.Array(ver), pq.Array(mem), pq.Array(inp), pq.Array(claimDate), pq.Array(status), pq.Array(score),
-		pq.Array(fp), pq.Array(docs), jsonArray(subs)); err != nil {
+		pq.Array(fp), pq.Array(docs), jsonArray(subs), pq.Array(live)); err != nil {
 		return fmt.Errorf("save claim facts: %w", err)
 	}
 	return nil

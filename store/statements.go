@@ -17,7 +17,7 @@ import (
 
 const periodClaimCols = `r.provider_id, r.claim_id, r.method, r.status, r.fund_to_provider::text, r.member_pays::text,
 	COALESCE(r.points::text, '0'), r.capitation::text, COALESCE(cp.status, ''),
-	COALESCE(to_char(cp.decided_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), '')`
+	COALESCE(to_char(cp.decided_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), ''), cp.amount::text`
 
 // PeriodClaims reads the current versions of the period's claims (voided ones are out,
 // held ones in), with what case decisions made of them.
@@ -43,8 +43,13 @@ func (s *Store) periodClaims(ctx context.Context, q, period string) ([]settlemen
 	for rows.Next() {
 		var c settlement.PeriodClaim
 		var status, ftp, mp, pts, capitation, decidedIn string
-		if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.Method, &status, &ftp, &mp, &pts, &capitation, &c.Decision, &decidedIn); err != nil {
+		var partial sql.NullString // a recovery of less than the fund share
+		if err := rows.Scan(&c.ProviderID, &c.ClaimID, &c.Method, &status, &ftp, &mp, &pts, &capitation, &c.Decision, &decidedIn, &partial); err != nil {
 			return nil, err
+		}
+		if partial.Valid {
+			a := decimal.RequireFromString(partial.String)
+			c.Recovery = &a
 		}
 		c.Held, c.InPeriod = status == "held", decidedIn == period
 		c.FundToProvider, c.MemberPays = decimal.RequireFromString(ftp), decimal.RequireFromString(mp)
@@ -61,7 +66,8 @@ func (s *Store) YearPaid(ctx context.Context, period string) (map[string]decimal
 	rows, err := s.db.QueryContext(ctx, `SELECT r.provider_id, sum(r.fund_to_provider)::text FROM claim_results r
 		LEFT JOIN claim_payments cp USING (provider_id, claim_id)
 		WHERE r.period LIKE $1 || '-%' AND r.period <> $2 AND r.method <> 'capitation'
-		  AND (r.status = 'adjudicated' AND COALESCE(cp.status, '') <> 'denied' OR r.status = 'held' AND cp.status = 'released')
+		  AND (r.status = 'adjudicated' AND COALESCE(cp.status, '') <> 'denied' OR r.status = 'held' AND cp.status = 'released'
+		       OR r.status = 'held' AND cp.status = 'recovered' AND cp.amount IS NOT NULL)
 		GROUP BY r.provider_id`, period[:4], period)
 	if err != nil {
 		return nil, fmt.Errorf("read the year's payments: %w", err)

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"medclaims/internal/harness"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -128,7 +130,11 @@ func printEval(std io3, seed uint64, scale int, rep harness.EvalReport) {
 			fmt.Fprintln(std.out, "  "+l)
 		}
 	} else {
-		fmt.Fprintln(std.out, "\nno legitimate look-alike was flagged (same-day transfers, exactly 24.0 hours, emergency readmissions, a full ward)")
+		kinds := make([]string, 0, len(rep.LookAlikes))
+		for _, k := range slices.Sorted(maps.Keys(rep.LookAlikes)) {
+			kinds = append(kinds, fmt.Sprintf("%d %s", rep.LookAlikes[k], k))
+		}
+		fmt.Fprintf(std.out, "\nno legitimate look-alike was flagged: %s\n", strings.Join(kinds, ", "))
 	}
 	if len(rep.Failures) == 0 {
 		fmt.Fprintln(std.out, "every unambiguous rule caught every injected case; no clean provider reached hold_score")

@@ -47,7 +47,8 @@ type EvalReport struct {
 	Claims            int
 	Rules             []RuleScore
 	Providers         []ProviderEval
-	LookAlikesFlagged []string // look-alike claims some claim rule flagged
+	LookAlikesFlagged []string       // look-alike claims some claim rule flagged
+	LookAlikes        map[string]int // the stream's look-alike claims by kind
 	Failures          []string // an unambiguous rule missing a case, a clean provider held
 	Elapsed           time.Duration
 }
@@ -123,12 +124,22 @@ func compare(ctx context.Context, st *store.Store, stream *sample.EvalStream) (E
 		m[f.Rule][key] = true
 	}
 	for _, rule := range fraud.ClaimRuleIDs {
-		rep.Rules = append(rep.Rules, score(rule, fraud.LevelClaim, labelsOf(stream.ClaimLabels, rule), flaggedClaims[rule]))
+		labelled := labelsOf(stream.ClaimLabels, rule)
+		for _, pair := range stream.EitherLabels[rule] { // the one flagged, else the first: a miss
+			k := pair[0]
+			if flaggedClaims[rule][pair[1]] {
+				k = pair[1]
+			}
+			labelled[k] = true
+		}
+		rep.Rules = append(rep.Rules, score(rule, fraud.LevelClaim, labelled, flaggedClaims[rule]))
 	}
 	for _, rule := range fraud.ProviderRuleIDs {
 		rep.Rules = append(rep.Rules, score(rule, fraud.LevelProvider, labelsOf(stream.ProviderLabels, rule), flaggedProviders[rule]))
 	}
+	rep.LookAlikes = map[string]int{}
 	for k, what := range stream.LookAlikes {
+		rep.LookAlikes[what]++
 		for rule, keys := range flaggedClaims {
 			if keys[k] {
 				rep.LookAlikesFlagged = append(rep.LookAlikesFlagged, k+" ("+what+") flagged "+rule)
@@ -136,6 +147,9 @@ func compare(ctx context.Context, st *store.Store, stream *sample.EvalStream) (E
 		}
 	}
 	sort.Strings(rep.LookAlikesFlagged)
+	for _, k := range rep.LookAlikesFlagged {
+		rep.Failures = append(rep.Failures, "look-alike "+k)
+	}
 	for _, r := range rep.Rules {
 		if r.Unambiguous && r.TruePos < r.Labelled {
 			rep.Failures = append(rep.Failures, fmt.Sprintf("%s caught %d of %d injected cases", r.Rule, r.TruePos, r.Labelled))

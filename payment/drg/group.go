@@ -486,3 +486,31 @@ func Group(c Case) Result {
 	}
 	return g.Group(&c)
 }
+
+// Severe lists the case's secondary diagnoses that count as MCC or CC: in the MCC or CC
+// table and not excluded by the principal's exclusion table (SPEC.md §5). These are what a
+// CC or MCC subgroup rests on.
+func (g *Grouper) Severe(c *Case) []string {
+	d := c.Diagnoses
+	if len(d) < 2 {
+		return nil
+	}
+	excl := int32(-1)
+	if p := g.id(d[0]); p >= 0 {
+		excl = g.cceTable[p]
+	}
+	var out []string
+	for _, code := range d[1:] {
+		id := g.id(code)
+		if id < 0 {
+			continue
+		}
+		for _, table := range [][]int32{g.mccTable, g.ccTable} {
+			if t := table[id]; t >= 0 && (excl < 0 || t != excl) {
+				out = append(out, code)
+				break
+			}
+		}
+	}
+	return out
+}

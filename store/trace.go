@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"medclaims/fraud"
+)
+
+// traceLockClass is the first key of the advisory locks that serialise batches settling
+// the same traceability code (the second is the code's hash).
+const traceLockClass = 17
+
+// TraceSettlements locks the codes, then reads their live settlements in the order claims
+// were stored (FRAUD.md §8.1). Two batches on two partitions that carry one code take its
+// lock in turn, in hash order (so never a deadlock): the second reads the first's
+// settlement once it commits, and exactly one claim is the first settlement. A pre-check
+// reads without locking.
+func (b *Batch) TraceSettlements(ctx context.Context, codes []string) (map[string][]fraud.TraceUse, error) {
+	if !b.readOnly {
+		if _, err := b.tx.ExecContext(ctx, `SELECT count(pg_advisory_xact_lock($2, h)) FROM
+			(SELECT DISTINCT hashtext(c) AS h FROM unnest($1::text[]) AS c ORDER BY h) AS codes`, pq.Array(codes), traceLockClass); err != nil {
+			return nil, fmt.Errorf("lock traceability codes: %w", err)
+		}
+	}
+	rows, err := b.tx.QueryContext(ctx, `SELECT code, provider_id, claim_id, version, member_id, line_no, item_code, quantity::text, service_date
+		FROM trace_settlements WHERE code = ANY($1) AND live ORDER BY seq`, pq.Array(codes))
+	if err != nil {
+		return nil, fmt.Errorf("read traceability codes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]fraud.TraceUse{}
+	for rows.Next() {
+		var u fraud.TraceUse
+		var qty string
+		if err := rows.Scan(&u.Code, &u.Key.ProviderID, &u.Key.ClaimID, &u.Version, &u.MemberID, &u.Line, &u.Item, &qty, &u.Date); err != nil {
+			return nil, err
+		}
+		u.Qty, u.Date = decimal.RequireFromString(qty), u.Date.UTC()
+		out[u.Code] = append(out[u.Code], u)
+	}
+	return out, rows.Err()
+}
+
+// saveTrace settles the codes of the facts a batch made live: the codes of their other
+// versions are freed, theirs are (again) live.
+func (b *Batch) saveTrace(ctx context.Context, facts []*fraud.Fact) error {
+	var uses []fraud.TraceUse
+	var ps, cs []string
+	var vs []int64
+	for _, f := range facts {
+		if u := fraud.TraceUses(f); len(u) > 0 {
+			uses = append(uses, u...)
+			ps, cs, vs = append(ps, f.Key.ProviderID), append(cs, f.Key.ClaimID), append(vs, int64(f.Version))
+		}
+	}
+	if len(uses) == 0 {
+		return nil // a version without codes that ended another freed its codes with the void
+	}
+	if _, err := b.tx.ExecContext(ctx, `UPDATE trace_settlements t SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
+		WHERE t.provider_id = x.p AND t.claim_id = x.c AND t.version <> x.v AND t.live`, pq.Array(ps), pq.Array(cs), pq.Array(vs)); err != nil {
+		return fmt.Errorf("free traceability codes of replaced versions: %w", err)
+	}
+	n := len(uses)
+	code, prov, cid, mem, item, qty, on := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n)
+	ver, line := make([]int64, n), make([]int64, n)
+	for i, u := range uses {
+		code[i], prov[i], cid[i], mem[i], item[i], qty[i] = u.Code, u.Key.ProviderID, u.Key.ClaimID, u.MemberID, u.Item, u.Qty.String()
+		ver[i], line[i], on[i] = int64(u.Version), int64(u.Line), u.Date.Format("2006-01-02")
+	}
+	if _, err := b.tx.ExecContext(ctx, `
+		INSERT INTO trace_settlements (code, provider_id, claim_id, version, member_id, line_no, item_code, quantity, service_date)
+		SELECT * FROM (SELECT co, p, c, v, m, l, it, q::numeric, d::date
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[])
+				WITH ORDINALITY AS x(co, p, c, v, m, l, it, q, d, n) ORDER BY n) AS u
+		ON CONFLICT (provider_id, claim_id, version, line_no, code) DO UPDATE SET live = true`,
+		pq.Array(code), pq.Array(prov), pq.Array(cid), pq.Array(ver), pq.Array(mem), pq.Array(line), pq.Array(item), pq.Array(qty),
+		pq.Array(on)); err != nil {
+		return fmt.Errorf("settle traceability codes: %w", err)
+	}
+	return nil
+}
