@@ -34,7 +34,8 @@ func pointsText(m map[string]int) string {
 
 var pages = func() map[string]*template.Template {
 	funcs := template.FuncMap{"json": func(v any) string { b, _ := json.MarshalIndent(v, "", " "); return string(b) },
-		"inc": func(i int) int { return i + 1 }, "join": func(s []string) string { return strings.Join(s, ", ") }, "points": pointsText}
+		"inc": func(i int) int { return i + 1 }, "join": func(s []string) string { return strings.Join(s, ", ") }, "points": pointsText,
+		"headline": flagHeadline}
 	out := map[string]*template.Template{}
 	for _, p := range []string{"login", "flags", "provider", "cases", "case", "claim", "practitioner"} {
 		out[p] = template.Must(template.New(p+".html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))

@@ -88,6 +88,9 @@ func TestConsoleInTheBrowser(t *testing.T) {
 	do("the flags page", chromedp.WaitVisible("#flags"))
 	if flags := text("#flags"); !strings.Contains(flags, held.FlagID) {
 		t.Fatalf("the flags page lacks %s: %.400s", held.FlagID, flags)
+	} else if !strings.Contains(flags, "overpayment 1621.07: coded GZ13 (RW 0.78, standard 7902.73), regrouped without S67.000, S24.100x771: GZ15 (RW 0.62, standard 6281.66)") ||
+		!strings.Contains(flags, "first settled by H1002/H1002-2026-100004, member M000003, line 2, on 2026-06-02") {
+		t.Errorf("the flags page does not show the upcoded stay's overpayment or the resold box's first settlement: %s", flags)
 	}
 	shot("1-flags")
 	do("open a case", chromedp.Click(`tr[data-flag="`+held.FlagID+`"] button.open-case`))

@@ -113,7 +113,7 @@ func printSummary(w io.Writer, s claim.Summary) {
 			if r.Fraud.Held {
 				held = "  held: provider payment withheld"
 			}
-			fmt.Fprintf(w, "  %-20s %-9s score %s  %s%s\n", r.ClaimID, r.Status, r.Fraud.Score, strings.Join(r.Fraud.Rules, ", "), held)
+			fmt.Fprintf(w, "  %-20s %-11s score %s  %s%s\n", r.ClaimID, r.Status, r.Fraud.Score, strings.Join(r.Fraud.Rules, ", "), held)
 		}
 		var byRule []string
 		for _, rule := range slices.Sorted(maps.Keys(s.RuleCounts)) {

@@ -160,7 +160,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 func submitSample(t *testing.T, env []string) {
 	t.Helper()
 	_, stderr, err := medclaims(t, env, "submit", "--quiet", "../../sample/claims.jsonl")
-	if exitStatus(err) != 1 || !strings.Contains(stderr, "44 submissions acknowledged") || !strings.Contains(stderr, "1 item(s) refused") {
+	if exitStatus(err) != 1 || !strings.Contains(stderr, "46 submissions acknowledged") || !strings.Contains(stderr, "1 item(s) refused") {
 		t.Fatalf("submit the sample: %v %s", err, stderr)
 	}
 }
@@ -179,7 +179,7 @@ func serveSample(t *testing.T) (*served, *sqlx.DB) {
 	waitFor(t, 30*time.Second, func() bool {
 		var n int
 		x.Get(&n, `SELECT count(*) FROM submissions`)
-		return n == 44
+		return n == 46
 	})
 	return s, x
 }

@@ -160,14 +160,14 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	// at the door, as the API does, names it, and exits 1; the other 39 go in.
 	out, stderr, err := medclaims(t, append(env, "KAFKA_BROKERS="+broker), "submit", "--batch-id", "E2E-1", "../../sample/claims.jsonl")
 	if exitStatus(err) != 1 || strings.TrimSpace(out) != "E2E-1" || !strings.Contains(stderr, `refused line 31 (claim "H2001-2026-000296"): missing_field`) ||
-		!strings.Contains(stderr, "44 submissions acknowledged") {
+		!strings.Contains(stderr, "46 submissions acknowledged") {
 		t.Fatalf("submit: %v %q %s", err, out, stderr)
 	}
 	x := sqlx.MustOpen("postgres", db)
 	defer x.Close()
 	for n := 0; n < 39; {
 		if time.Now().After(deadline.Add(30 * time.Second)) {
-			t.Fatalf("%d of 44 submissions processed\n%s", n, serveErr.String())
+			t.Fatalf("%d of 46 submissions processed\n%s", n, serveErr.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 		x.Get(&n, `SELECT count(*) FROM submissions WHERE batch_id = 'E2E-1'`)

@@ -49,7 +49,7 @@ type EvalReport struct {
 	Providers         []ProviderEval
 	LookAlikesFlagged []string       // look-alike claims some claim rule flagged
 	LookAlikes        map[string]int // the stream's look-alike claims by kind
-	Failures          []string // an unambiguous rule missing a case, a clean provider held
+	Failures          []string       // an unambiguous rule missing a case, a clean provider held
 	Elapsed           time.Duration
 }
 
