@@ -99,7 +99,7 @@ func reprice(ctx context.Context, tx *store.Batch, ps payment.Policies, events [
 		delete(state.Claims, k) // replayed from their first version
 	}
 	book := &payment.Book{Policies: ps, Dir: state.Directory(), Claims: state.Claims, Totals: totals,
-		History: before(state.History, inWindow, from), Points: state.Points}
+		History: before(state.History, inWindow, from), Points: state.Points, Trace: outside(state.Trace, inWindow)}
 	var out []Claim
 	for i, e := range events {
 		at := e.At
@@ -125,6 +125,20 @@ func replayed(e store.WindowEvent) (claim.Submission, error) {
 	}
 	s.BatchID = ""
 	return s, nil
+}
+
+// outside keeps the traceability-code settlements of claims outside the window: the
+// window's own settle again as they are replayed.
+func outside(trace map[string][]fraud.TraceUse, inWindow map[claim.Key]bool) map[string][]fraud.TraceUse {
+	out := make(map[string][]fraud.TraceUse, len(trace))
+	for code, uses := range trace {
+		for _, u := range uses {
+			if !inWindow[u.Key] {
+				out[code] = append(out[code], u)
+			}
+		}
+	}
+	return out
 }
 
 // before keeps the history of claims outside the window dated before it.

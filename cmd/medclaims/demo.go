@@ -83,6 +83,11 @@ func cmdDemo(ctx context.Context, args []string, std io3) error {
 		return err
 	}
 	printStory(std.out, story)
+	upcoding, err := harness.TellUpcodingStory(ctx, s.Store, cfg.Now)
+	if err != nil {
+		return err
+	}
+	printUpcoding(std.out, upcoding)
 	if *exit {
 		return run.Stop()
 	}
@@ -191,6 +196,22 @@ func printProviders(w io.Writer, scores []store.ProviderScore) {
 		}
 	}
 	fmt.Fprintf(w, "  providers under payment suspension: %d\n", suspended)
+}
+
+// printUpcoding prints the DRG step: the upcoded stay's two groups, the finding's recovery
+// against the claim's fund share, and the statement that deducts it.
+func printUpcoding(w io.Writer, u harness.UpcodingStory) {
+	ev := u.Flag.Evidence
+	fmt.Fprintf(w, "\n7. upcoding (高套): %s at %s coded %v (RW %v, standard %v); without %v, which no line supports, it groups to %v (RW %v, standard %v)\n",
+		u.Flag.ClaimIDs[0], u.Flag.ProviderID, ev["drg"], ev["rw"], ev["standard"], ev["unsupported"], ev["drg_regrouped"], ev["rw_regrouped"], ev["standard_regrouped"])
+	fmt.Fprintf(w, "  case %s confirmed upcoding (%s): recovery %s, the overpayment — the claim's fund share %s stays paid less it; fine %s–%s\n",
+		u.CaseID, u.Finding.Article, u.Finding.Recovery, u.FundToProvider.StringFixed(2), u.Finding.FineMin, u.Finding.FineMax)
+	for _, p := range u.Statement.Providers {
+		if p.ProviderID == u.Flag.ProviderID {
+			fmt.Fprintf(w, "  period %s, the decision's month, closed (version %d): %s's recoveries %s are deducted from its net payable (medclaims statement --period %s)\n",
+				u.Statement.Period, u.Statement.Version, p.ProviderID, p.Recoveries, u.Statement.Period)
+		}
+	}
 }
 
 // samplePeriod is the month of the sample batch the demo closes.

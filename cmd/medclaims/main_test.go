@@ -89,8 +89,8 @@ func TestPriceGolden(t *testing.T) {
 		}
 		t.Fatalf("output has %d lines, golden %d", len(gl), len(wl))
 	}
-	if n := strings.Count(out, "\n"); n != 45 {
-		t.Errorf("%d results, want one per submission (40)", n)
+	if n := strings.Count(out, "\n"); n != 47 {
+		t.Errorf("%d results, want one per submission (47)", n)
 	}
 }
 
@@ -175,8 +175,8 @@ func TestServeSubmitMatchesPrice(t *testing.T) {
 	var recorded, refused int
 	x.Get(&recorded, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1'`)
 	x.Get(&refused, `SELECT count(*) FROM api_batch_items WHERE batch_id = 'E2E-1' AND status = 'rejected' AND claim_id = 'H2001-2026-000296'`)
-	if recorded != 45 || refused != 1 {
-		t.Errorf("the batch's record: %d items, %d refused (want 40, 1)", recorded, refused)
+	if recorded != 47 || refused != 1 {
+		t.Errorf("the batch's record: %d items, %d refused (want 47, 1)", recorded, refused)
 	}
 	priced, _, err := medclaims(t, nil, "price", "--bundle", "../../sample/bundle", "../../sample/claims.jsonl")
 	if err != nil {
@@ -247,13 +247,15 @@ func TestDemoExit(t *testing.T) {
 	if err != nil {
 		t.Fatalf("demo: %v\n%s\n%s", err, out, stderr)
 	}
-	for _, want := range []string{"every submission adjudicated", "adjudicated     31", "rejected     11", "voided      1", "provider_banned",
-		"bed_day      2", "capitation      5", "disease      5", "drg      4", "ffs     17", "held      2",
+	for _, want := range []string{"every submission adjudicated", "adjudicated     32", "rejected     11", "voided      1", "provider_banned",
+		"bed_day      2", "capitation      5", "disease      5", "drg      5", "ffs     18", "held      3",
 		"E0008  repeat     refuse    1 line(s)     120.00", "refused by edit (payable by nobody) 1893.00; self-paid by edit 8231.00; flagged for review 136.00",
 		"6. practitioner D017 (doctor, registered at H1002, H2001, H3001)", "+5 points", "+4 points", "D017: 9 points in 2026 → suspended until",
 		"D017's next visit at H3001 (H3001-DEMO-D017): adjudicated, refused 30.00, fund 0.00 — line 1: practitioner D017 is suspended until",
 		"appealed case", "the investigator amended it: D017 +5 → +2 points", "D017: 6 points in 2026 → normal",
-		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1; held: 2"} {
+		"claims flagged by rule: after_death 1, daily_cap 1, duplicate_charge 1, overlapping_stay 1, trace_code_reused 1, unsupported_cc 1; held: 3",
+		"7. upcoding (高套): H3001-2026-000206 at H3001 coded GZ13 (RW 0.78, standard 7902.73); without [S67.000 S24.100x771], which no line supports, it groups to GZ15 (RW 0.62, standard 6281.66)",
+		"confirmed upcoding (art38): recovery 1621.07, the overpayment", "H3001's recoveries 1621.07 are deducted"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

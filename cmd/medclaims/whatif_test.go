@@ -75,7 +75,7 @@ func TestPrecheckAndSimulateCommands(t *testing.T) {
 
 	// simulate under the bundle in force: every stored result is reproduced.
 	out, stderr, err = medclaims(t, s.env, "simulate", "--bundle", "../../sample/bundle", "--from", "2026-01-01", "--to", "2026-12-31")
-	if err != nil || !strings.Contains(out, ": 30 claims, 0 with a result that changes") {
+	if err != nil || !strings.Contains(out, ": 32 claims, 0 with a result that changes") {
 		t.Fatalf("simulate in force: %v %s %s", err, out, stderr)
 	}
 
