@@ -18,12 +18,13 @@ const (
 
 // Coding is what unsupported_cc reads of a DRG-priced stay (FRAUD.md §8.5): the grouped
 // DRG with its weight and standard, the secondary diagnoses the grouper counted as CC or
-// MCC, the bundle's evidence table, and a way to regroup and reprice the case without some
-// secondaries (the same claim otherwise; false when the regrouped DRG has no weight).
+// MCC (found when the rule asks), the bundle's evidence table, and a way to regroup and
+// reprice the case without some secondaries (the same claim otherwise; false when the
+// regrouped DRG has no weight).
 type Coding struct {
 	DRG          string
 	RW, Standard decimal.Decimal
-	Severe       []string
+	Severe       func() []string
 	Evidence     func(dx string) (policy.CCEvidence, bool)
 	Regroup      func(without []string) (Regrouped, bool)
 }
@@ -51,11 +52,11 @@ func lastDigitIn(drg, digits string) bool {
 // both groups: overpayment = standard − standard_regrouped, exact to the cent.
 func unsupportedCC(_ Params, in ClaimInput) *Hit {
 	cd := in.Coding
-	if cd == nil || len(cd.Severe) == 0 || !SeveritySubgroup(cd.DRG) {
+	if cd == nil || !SeveritySubgroup(cd.DRG) {
 		return nil
 	}
 	var unsupported []string
-	for _, dx := range cd.Severe {
+	for _, dx := range cd.Severe() {
 		if ev, ok := cd.Evidence(dx); ok && !supported(ev, in.Claim.Lines) {
 			unsupported = append(unsupported, dx)
 		}
@@ -141,7 +142,15 @@ func packageStay(f *Fact) bool {
 }
 
 func shiftingVisit(f *Fact) bool {
-	return !f.Inpatient && !f.Emergency && len(examLabLines(f)) > 0
+	if f.Inpatient || f.Emergency {
+		return false
+	}
+	for _, l := range f.Lines {
+		if l.Category == "exam" || l.Category == "lab" {
+			return true
+		}
+	}
+	return false
 }
 
 func examLabLines(f *Fact) []int {

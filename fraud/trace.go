@@ -26,12 +26,22 @@ type TraceUse struct {
 
 // TraceUses lists what a fact settles, code by code in line order.
 func TraceUses(f *Fact) []TraceUse {
-	var out []TraceUse
+	n := 0
+	for _, l := range f.Lines {
+		n += len(l.TraceCodes)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]TraceUse, 0, n)
 	for _, l := range f.Lines {
 		if len(l.TraceCodes) == 0 {
 			continue
 		}
-		per := l.Qty.DivRound(decimal.NewFromInt(int64(len(l.TraceCodes))), divPlaces)
+		per := l.Qty
+		if len(l.TraceCodes) > 1 {
+			per = l.Qty.DivRound(decimal.NewFromInt(int64(len(l.TraceCodes))), divPlaces)
+		}
 		for _, code := range l.TraceCodes {
 			out = append(out, TraceUse{Code: code, Key: f.Key, Version: f.Version, MemberID: f.MemberID, Line: l.No, Item: l.Item,
 				Qty: per, Date: l.Date})
@@ -45,8 +55,8 @@ func TraceUses(f *Fact) []TraceUse {
 // the units of all live lines carrying the code stay within pack_units (FRAUD.md §8.1).
 // Each code names its first settlement.
 func traceCodeReused(_ Params, in ClaimInput) *Hit {
-	if len(in.Trace) == 0 {
-		return nil
+	if !settledElsewhere(in) {
+		return nil // most claims: no code another claim settled, nothing is built
 	}
 	own := TraceUses(in.Claim)
 	var reused []map[string]any
@@ -77,6 +87,20 @@ func traceCodeReused(_ Params, in ClaimInput) *Hit {
 		return nil
 	}
 	return &Hit{Others: others, Evidence: map[string]any{"reused_codes": reused}}
+}
+
+// settledElsewhere reports whether another claim settled a code the claim carries.
+func settledElsewhere(in ClaimInput) bool {
+	for _, l := range in.Claim.Lines {
+		for _, code := range l.TraceCodes {
+			for _, u := range in.Trace[code] {
+				if u.Key != in.Claim.Key {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // settledBefore is a code's uses by claims other than k.

@@ -19,7 +19,7 @@ CREATE TABLE trace_settlements (
     UNIQUE (provider_id, claim_id, version, line_no, code)
 );
 CREATE INDEX trace_settlements_code ON trace_settlements (code, seq) WHERE live;
-CREATE INDEX trace_settlements_claim ON trace_settlements (provider_id, claim_id) WHERE live;
+-- A void finds its claim's rows through the unique index's (provider_id, claim_id) prefix.
 
 -- +goose Down
 DROP TABLE trace_settlements;

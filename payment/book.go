@@ -128,6 +128,8 @@ type Book struct {
 	fraudParams map[*policy.Bundle]fraud.Params
 	groupers    map[string]*drg.Grouper
 	quals       map[qualKey]fraud.Qualification // a practitioner's periods under a version, derived once per book
+	traceIndex  map[claim.Key][]string          // the codes each claim settles (of Trace), built on first use
+	allianceOf  map[*policy.Bundle]func(string) string
 }
 
 // grouper returns the bundle's DRG grouper (nil when its data set is missing).
@@ -517,7 +519,7 @@ func (bk *Book) replace(s *claim.Submission, src *claim.Source, now time.Time) E
 		*t = before
 		*rec = saved
 		bk.Claims[rec.Key] = rec
-		bk.History[rec.MemberID], bk.Trace = history, trace
+		bk.History[rec.MemberID], bk.Trace, bk.traceIndex = history, trace, nil
 		eff.Fact, eff.Flags = nil, nil // the original stands
 		return eff
 	}

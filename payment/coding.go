@@ -2,6 +2,7 @@ package payment
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -11,19 +12,16 @@ import (
 )
 
 // coding is what unsupported_cc reads of a DRG-priced stay grouped to a CC or MCC subgroup
-// (FRAUD.md §8.5): nil for any other claim, when the bundle has no cc_evidence.csv, or when
-// no secondary counts as CC/MCC.
+// (FRAUD.md §8.5): nil for any other claim, or when the bundle has no cc_evidence.csv. The
+// grouping case and the CC/MCC secondaries are found only when the rule asks.
 func coding(in Input, sel selection, ps providerSide, refused decimal.Decimal) *fraud.Coding {
 	if sel.method != MethodDRG || ps.standard == nil || len(in.Bundle.CCEvidence) == 0 || !fraud.SeveritySubgroup(sel.group.DRG) {
 		return nil
 	}
-	gc := groupingCase(in.Claim, in.Member)
-	severe := in.Grouper.Severe(gc)
-	if len(severe) == 0 {
-		return nil
-	}
-	return &fraud.Coding{DRG: sel.group.DRG, RW: sel.weight.RW, Standard: *ps.standard, Severe: severe, Evidence: in.Bundle.EvidenceFor,
-		Regroup: func(without []string) (fraud.Regrouped, bool) { return regroup(in, sel, gc, without, refused) }}
+	gc := sync.OnceValue(func() *drg.Case { return groupingCase(in.Claim, in.Member) })
+	return &fraud.Coding{DRG: sel.group.DRG, RW: sel.weight.RW, Standard: *ps.standard, Severe: func() []string { return in.Grouper.Severe(gc()) },
+		Evidence: in.Bundle.EvidenceFor,
+		Regroup:  func(without []string) (fraud.Regrouped, bool) { return regroup(in, sel, gc(), without, refused) }}
 }
 
 // regroup groups the case again without some secondary diagnoses and prices the group it

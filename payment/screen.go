@@ -39,7 +39,7 @@ func (bk *Book) screen(c *claim.Claim, b *policy.Bundle, m *policy.Member, versi
 	f := fraud.NewFact(c, b.Catalogue)
 	f.Version, f.Status = version, status
 	in := fraud.ClaimInput{Claim: &f, History: bk.History[m.ID], Member: m, Catalogue: b.Catalogue, Trace: bk.Trace,
-		Alliance: allianceIn(b)}
+		Alliance: bk.alliances(b)}
 	if priced != nil {
 		f.DRG, f.Method, in.Coding = groupedDRG(priced.Result.DRG), priced.Method, priced.Coding
 	}
@@ -74,14 +74,22 @@ func (bk *Book) hold(r *claim.Result, sc screening, b *policy.Bundle, p *policy.
 	r.Fraud = sc.block
 }
 
-// allianceIn reads providers' alliances from a bundle.
-func allianceIn(b *policy.Bundle) func(string) string {
-	return func(id string) string {
+// alliances reads providers' alliances from a bundle (one function per version and book).
+func (bk *Book) alliances(b *policy.Bundle) func(string) string {
+	if f, ok := bk.allianceOf[b]; ok {
+		return f
+	}
+	f := func(id string) string {
 		if p := b.Providers[id]; p != nil {
 			return p.AllianceID
 		}
 		return ""
 	}
+	if bk.allianceOf == nil {
+		bk.allianceOf = map[*policy.Bundle]func(string) string{}
+	}
+	bk.allianceOf[b] = f
+	return f
 }
 
 // keepFact makes f the member's live version of its claim. History stays in the order
@@ -91,7 +99,9 @@ func (bk *Book) keepFact(f *fraud.Fact) {
 	if bk.History == nil {
 		bk.History = map[string][]*fraud.Fact{}
 	}
-	bk.dropFact(f.MemberID, f.Key)
+	if bk.dropHistory(f.MemberID, f.Key) {
+		bk.dropTrace(f.Key) // an earlier version still live (a resubmitted member_deceased rejection)
+	}
 	h := bk.History[f.MemberID]
 	i := len(h)
 	for i > 0 && fraud.Less(f, h[i-1]) {
@@ -103,12 +113,23 @@ func (bk *Book) keepFact(f *fraud.Fact) {
 			bk.Trace = map[string][]fraud.TraceUse{}
 		}
 		bk.Trace[u.Code] = append(bk.Trace[u.Code], u)
+		if bk.traceIndex != nil {
+			bk.indexUse(u)
+		}
 	}
 }
 
-// dropFact removes a claim's live facts from the member's history (void, replace).
+// dropFact removes a claim's live facts from the member's history and frees its codes
+// (void, replace).
 func (bk *Book) dropFact(member string, k claim.Key) {
+	bk.dropHistory(member, k)
+	bk.dropTrace(k)
+}
+
+// dropHistory removes a claim's facts from the member's history; false when it had none.
+func (bk *Book) dropHistory(member string, k claim.Key) bool {
 	h := bk.History[member]
+	n := len(h)
 	for i := 0; i < len(h); i++ {
 		if h[i].Key == k {
 			h = append(h[:i:i], h[i+1:]...)
@@ -116,15 +137,36 @@ func (bk *Book) dropFact(member string, k claim.Key) {
 		}
 	}
 	bk.History[member] = h
-	bk.dropTrace(k)
+	return len(h) < n
 }
 
-// dropTrace frees the codes a claim settled (void, replace): the book holds the codes of
-// its batch only, so this is a short walk.
+// dropTrace frees the codes a claim settled (void, replace), found through the index of
+// the codes each claim settles.
 func (bk *Book) dropTrace(k claim.Key) {
-	for code, uses := range bk.Trace {
-		if slices.ContainsFunc(uses, func(u fraud.TraceUse) bool { return u.Key == k }) {
-			bk.Trace[code] = slices.DeleteFunc(slices.Clone(uses), func(u fraud.TraceUse) bool { return u.Key == k })
+	if len(bk.Trace) == 0 {
+		return
+	}
+	if bk.traceIndex == nil {
+		bk.indexTrace()
+	}
+	for _, code := range bk.traceIndex[k] {
+		bk.Trace[code] = slices.DeleteFunc(slices.Clone(bk.Trace[code]), func(u fraud.TraceUse) bool { return u.Key == k })
+	}
+	delete(bk.traceIndex, k)
+}
+
+// indexTrace builds the index of the codes each claim settles from the settlements.
+func (bk *Book) indexTrace() {
+	bk.traceIndex = map[claim.Key][]string{}
+	for _, uses := range bk.Trace {
+		for _, u := range uses {
+			bk.indexUse(u)
 		}
+	}
+}
+
+func (bk *Book) indexUse(u fraud.TraceUse) {
+	if codes := bk.traceIndex[u.Key]; !slices.Contains(codes, u.Code) {
+		bk.traceIndex[u.Key] = append(codes, u.Code)
 	}
 }

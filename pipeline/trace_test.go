@@ -134,4 +134,17 @@ func TestTraceCodesAcrossPartitions(t *testing.T) {
 	if got := e.count(`SELECT count(*) FROM trace_settlements WHERE live AND code = '` + code(100) + `'`); got != 1 {
 		t.Errorf("%d live settlements of the freed code, want 1 (the replacement)", got)
 	}
+
+	// A claim and its replace sent together (one micro-batch): only the replacement is live,
+	// as a fact and as a settlement; the first version's submission is kept for replays.
+	twice := boxVisit("TWICE-1", "H1001", ma, "2026-04-02", code(300))
+	e.submit("B-TWICE", twice, []byte(`{"kind":"replace","claim":`+strings.Replace(string(twice), `"25"`, `"24"`, -1)+`}`))
+	e.waitSubmissions(2*n + 6)
+	if live, all := e.count(`SELECT count(*) FROM claim_facts WHERE claim_id = 'TWICE-1' AND live`),
+		e.count(`SELECT count(*) FROM claim_facts WHERE claim_id = 'TWICE-1'`); live != 1 || all != 2 {
+		t.Errorf("TWICE-1: %d live facts of %d stored, want 1 of 2", live, all)
+	}
+	if got := e.count(`SELECT count(*) FROM trace_settlements WHERE live AND code = '` + code(300) + `'`); got != 1 {
+		t.Errorf("%d live settlements of TWICE-1's code, want 1", got)
+	}
 }

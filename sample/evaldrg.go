@@ -9,13 +9,20 @@ import (
 // The patterns of FRAUD.md §8 in the labelled stream, with the look-alikes of §8.3.
 
 // drgPatterns injects one of each DRG-era claim pattern and its look-alikes at clean
-// providers around day d.
+// providers around day d. Each scenario draws its own dates: stays sharing admission and
+// discharge dates would be group admissions.
 func (e *eval) drgPatterns(d time.Time, los int) {
 	e.resoldBoxes(d)
-	e.upcodedStays(d, los)
-	e.costShifting(d, los)
-	e.allianceSplits(d, los)
+	e.upcodedStays(e.jitter(d), los)
+	e.costShifting(e.jitter(d), los)
+	e.allianceSplits(d)
 }
+
+// jitter moves a date by up to three weeks.
+func (e *eval) jitter(d time.Time) time.Time { return d.AddDate(0, 0, e.r.IntN(21)) }
+
+// stayDays is a stay's length: four to nine nights.
+func (e *eval) stayDays() int { return 4 + e.r.IntN(6) }
 
 // code issues a traceability code (20 digits).
 func (e *eval) code() string {
@@ -68,6 +75,8 @@ func (e *eval) upcodedStays(d time.Time, los int) {
 	p := evalClean[e.codes%len(evalClean)] // in turn: the extra GZ13 cases do not pile up at one provider
 	e.label(e.emit(p, e.id(p), e.fresh(), true, false, d, to, evalCrush, withoutExams(e.stayLines(d, to, e.doctor(p), true))), "unsupported_cc")
 	p = evalClean[(e.codes+2)%len(evalClean)]
+	d = e.jitter(d)
+	to = d.AddDate(0, 0, e.stayDays())
 	ls := append(withoutExams(e.stayLines(d, to, e.doctor(p), true)), evalLine{"EXM01", day(d), "280.00", "", 1, nil})
 	e.s.LookAlikes[e.emit(p, e.id(p), e.fresh(), true, false, d, to, evalCrush, ls)] = "CC supported by one matching line"
 }
@@ -77,48 +86,57 @@ func (e *eval) upcodedStays(d time.Time, los int) {
 // (the visit is flagged); look-alikes: an emergency visit the day before admission, and a
 // visit with only drug lines the day after discharge.
 func (e *eval) costShifting(d time.Time, los int) {
-	to := d.AddDate(0, 0, los)
-	before, after := d.AddDate(0, 0, -2), to.AddDate(0, 0, 1)
 	tests := func(on time.Time) []evalLine { // a refill of varying size: visits are not clones of one another
 		return e.other(on, evalLine{"SRV01", day(on), "30.00", "", 1, nil}, evalLine{"LAB02", day(on), "180.00", "", 1, nil},
 			evalLine{"EXM01", day(on), "280.00", "", 1, nil})
 	}
+	stay := func(p, m string, from time.Time) (string, time.Time) {
+		to := from.AddDate(0, 0, los)
+		return e.emit(p, e.id(p), m, true, false, from, to, evalPlain, e.stayLines(from, to, e.doctor(p), true)), to
+	}
 	p, m := e.clean(), e.fresh()
-	e.emit(p, e.id(p), m, false, false, before, before, "", tests(before))
-	e.label(e.emit(p, e.id(p), m, true, false, d, to, evalPlain, e.stayLines(d, to, e.doctor(p), true)), "cost_shifting")
-	p, m = e.clean(), e.fresh()
-	e.emit(p, e.id(p), m, true, false, d, to, evalPlain, e.stayLines(d, to, e.doctor(p), true))
-	e.label(e.emit(p, e.id(p), m, false, false, after, after, "", tests(after)), "cost_shifting")
-	p, m = e.clean(), e.fresh()
+	e.emit(p, e.id(p), m, false, false, d.AddDate(0, 0, -2), d.AddDate(0, 0, -2), "", tests(d.AddDate(0, 0, -2)))
+	k, _ := stay(p, m, d)
+	e.label(k, "cost_shifting")
+	p, m, d, los = e.clean(), e.fresh(), e.jitter(d), e.stayDays()
+	_, to := stay(p, m, d)
+	e.label(e.emit(p, e.id(p), m, false, false, to.AddDate(0, 0, 1), to.AddDate(0, 0, 1), "", tests(to.AddDate(0, 0, 1))), "cost_shifting")
+	p, m, d, los = e.clean(), e.fresh(), e.jitter(d), e.stayDays()
 	e.emit(p, e.id(p), m, false, true, d.AddDate(0, 0, -1), d.AddDate(0, 0, -1), "", tests(d.AddDate(0, 0, -1)))
-	e.s.LookAlikes[e.emit(p, e.id(p), m, true, false, d, to, evalPlain, e.stayLines(d, to, e.doctor(p), true))] = "emergency visit the day before admission"
-	p, m = e.clean(), e.fresh()
-	e.emit(p, e.id(p), m, true, false, d, to, evalPlain, e.stayLines(d, to, e.doctor(p), true))
-	e.s.LookAlikes[e.emit(p, e.id(p), m, false, false, after, after, "", []evalLine{{"XC10AA05", day(after), "2.40", "", 10 + e.r.IntN(21), nil}})] =
-		"visit with only drug lines"
+	k, _ = stay(p, m, d)
+	e.s.LookAlikes[k] = "emergency visit the day before admission"
+	p, m, d, los = e.clean(), e.fresh(), e.jitter(d), e.stayDays()
+	_, to = stay(p, m, d)
+	e.s.LookAlikes[e.emit(p, e.id(p), m, false, false, to.AddDate(0, 0, 1), to.AddDate(0, 0, 1), "",
+		[]evalLine{{"XC10AA05", day(to.AddDate(0, 0, 1)), "2.40", "", 10 + e.r.IntN(21), nil}})] = "visit with only drug lines"
 }
 
 // allianceSplits: a stay at EC04 and, three days after discharge, one with the same
 // diagnosis at EC05, its alliance partner; look-alikes: a same-day transfer between them and
 // an approved downward referral.
-func (e *eval) allianceSplits(d time.Time, los int) {
-	first := 3 + e.r.IntN(4)
-	out := d.AddDate(0, 0, first)
-	back := out.AddDate(0, 0, 3)
+func (e *eval) allianceSplits(d time.Time) {
 	stay := func(p, m string, from, to time.Time, dx string) string {
 		return e.emit(p, e.id(p), m, true, false, from, to, dx, e.stayLines(from, to, e.doctor(p), true))
 	}
+	// earlier is a stay at EC04: its key and discharge date.
+	earlier := func(m string) (string, time.Time) {
+		from := e.jitter(d)
+		out := from.AddDate(0, 0, 3+e.r.IntN(4))
+		return stay("EC04", m, from, out, evalPlain), out
+	}
 	m := e.fresh()
-	stay("EC04", m, d, out, evalPlain)
-	e.label(stay("EC05", m, back, back.AddDate(0, 0, los), evalPlain), "split_admission")
+	_, out := earlier(m)
+	back := out.AddDate(0, 0, 3)
+	e.label(stay("EC05", m, back, back.AddDate(0, 0, e.stayDays()), evalPlain), "split_admission")
 	m = e.fresh()
-	stay("EC04", m, d, out, evalPlain)
-	e.s.LookAlikes[stay("EC05", m, out, out.AddDate(0, 0, los), evalPlain)] = "same-day transfer between alliance members"
+	_, out = earlier(m)
+	e.s.LookAlikes[stay("EC05", m, out, out.AddDate(0, 0, e.stayDays()), evalPlain)] = "same-day transfer between alliance members"
 	m = e.fresh()
-	k := stay("EC04", m, d, out, evalPlain)
+	k, out := earlier(m)
+	back = out.AddDate(0, 0, 3)
 	referral := fmt.Sprintf(`%s,"referral":{"from_provider_id":"EC04","from_claim_id":%q,"direction":"down","approved":true}`,
 		evalPlain, strings.TrimPrefix(k, "EC04/"))
-	e.s.LookAlikes[stay("EC05", m, back, back.AddDate(0, 0, los), referral)] = "approved downward referral for rehabilitation"
+	e.s.LookAlikes[stay("EC05", m, back, back.AddDate(0, 0, e.stayDays()), referral)] = "approved downward referral for rehabilitation"
 }
 
 // shortLines bills a short stay: a bed and a nursing day a night, a blood count, tablets.

@@ -120,7 +120,8 @@ var synthStays = []struct{ provider, ward, dx, px string }{
 var synthVisits = []string{"H1001", "H1001", "H2001", "H1002"}
 
 // Synthetic generates n valid claims (JSON objects) over members S0000001…S<members>,
-// inpatient and outpatient, 2026 dates, deterministic for a seed. A claim bills distinct
+// inpatient and outpatient, 2026 dates, deterministic for a seed; drug lines carry a
+// traceability code each, never reused. A claim bills distinct
 // items within their daily caps, so its own lines raise no fraud rule; claims of one
 // member may still overlap by chance, as real ones do.
 func Synthetic(n, members int, seed uint64) [][]byte {
@@ -155,8 +156,12 @@ func Synthetic(n, members int, seed uint64) [][]byte {
 			if l > 0 {
 				buf.WriteByte(',')
 			}
-			fmt.Fprintf(&buf, `{"line_no":%d,"item_code":"%s","category":"%s","service_date":"%s","quantity":"%d","unit_price":"%s","amount":"%s"}`,
+			fmt.Fprintf(&buf, `{"line_no":%d,"item_code":"%s","category":"%s","service_date":"%s","quantity":"%d","unit_price":"%s","amount":"%s"`,
 				l+1, it.code, it.cat, start, qty, it.price, centsString(cents))
+			if it.cat == "drug" { // every box is scanned at settlement (药品追溯码): a code of its own
+				fmt.Fprintf(&buf, `,"trace_codes":["9%04d%08d%07d"]`, seed%10000, i, l)
+			}
+			buf.WriteByte('}')
 		}
 		fmt.Fprintf(&buf, `],"total":"%s"}`, centsString(total))
 		out[i] = buf.Bytes()

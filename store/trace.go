@@ -45,24 +45,15 @@ func (b *Batch) TraceSettlements(ctx context.Context, codes []string) (map[strin
 	return out, rows.Err()
 }
 
-// saveTrace settles the codes of the facts a batch made live: the codes of their other
-// versions are freed, theirs are (again) live.
+// saveTrace settles the codes of the facts a batch made live. A new version follows a void
+// or a replace, which freed the codes of the version before.
 func (b *Batch) saveTrace(ctx context.Context, facts []*fraud.Fact) error {
 	var uses []fraud.TraceUse
-	var ps, cs []string
-	var vs []int64
 	for _, f := range facts {
-		if u := fraud.TraceUses(f); len(u) > 0 {
-			uses = append(uses, u...)
-			ps, cs, vs = append(ps, f.Key.ProviderID), append(cs, f.Key.ClaimID), append(vs, int64(f.Version))
-		}
+		uses = append(uses, fraud.TraceUses(f)...)
 	}
 	if len(uses) == 0 {
-		return nil // a version without codes that ended another freed its codes with the void
-	}
-	if _, err := b.tx.ExecContext(ctx, `UPDATE trace_settlements t SET live = false FROM unnest($1::text[], $2::text[], $3::int[]) AS x(p, c, v)
-		WHERE t.provider_id = x.p AND t.claim_id = x.c AND t.version <> x.v AND t.live`, pq.Array(ps), pq.Array(cs), pq.Array(vs)); err != nil {
-		return fmt.Errorf("free traceability codes of replaced versions: %w", err)
+		return nil
 	}
 	n := len(uses)
 	code, prov, cid, mem, item, qty, on := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n),
