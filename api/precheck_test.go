@@ -13,8 +13,9 @@ import (
 // precheckClaims are H2001's claims for the pre-check test, over the demo batch's history:
 // an ultrasound 8 days after the stored one at H2001 (repeat: refused) with moxibustion 3
 // a day (units: the third refused); a pneumonia stay priced by DRG; a visit of 5 blood
-// counts in a day (daily_cap: held); and the same visit's member again the next day, to
-// show a later claim of the array sees the earlier one.
+// counts in a day (daily_cap: held); the same visit's member again the next day, to show a
+// later claim of the array sees the earlier one; and a box whose traceability code a claim
+// of the demo settled (trace_code_reused: held, naming that first settlement).
 var precheckClaims = []string{
 	`{"claim_id":"H2001-PC-1","provider_id":"H2001","member_id":"M000009","care_type":"outpatient","service_date":"2026-10-28",
 	  "diagnoses":["K80.200"],"lines":[{"line_no":1,"item_code":"EXM03","service_date":"2026-10-28","quantity":"1","unit_price":"120.00","amount":"120.00"},
@@ -29,6 +30,9 @@ var precheckClaims = []string{
 	  "diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"LAB01","service_date":"2026-11-12","quantity":"5","unit_price":"25.00","amount":"125.00"}],"total":"125.00"}`,
 	`{"claim_id":"H2001-PC-4","provider_id":"H2001","member_id":"M000002","care_type":"outpatient","service_date":"2026-11-13",
 	  "diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"SRV01","service_date":"2026-11-13","quantity":"1","unit_price":"30.00","amount":"30.00"}],"total":"30.00"}`,
+	`{"claim_id":"H2001-PC-5","provider_id":"H2001","member_id":"M000010","care_type":"outpatient","service_date":"2026-11-14",
+	  "diagnoses":["J06.900"],"lines":[{"line_no":1,"item_code":"XJ01DD04","service_date":"2026-11-14","quantity":"1","unit_price":"48.50","amount":"48.50",
+	  "trace_codes":["86901234500000012003"]}],"total":"48.50"}`,
 }
 
 // withoutSubmission clears what only a submission has: batch, source, processing time.
@@ -42,7 +46,7 @@ func tableDigest(t *testing.T, e *env) string {
 	t.Helper()
 	var out []string
 	for _, table := range []string{"claim_results", "submissions", "ledger_entries", "member_totals", "claim_facts", "fraud_flags",
-		"provider_ledger", "event_outbox", "api_batches", "api_batch_items"} {
+		"provider_ledger", "event_outbox", "api_batches", "api_batch_items", "trace_settlements"} {
 		var d string
 		if err := e.svc.Store.DB().Get(&d, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM `+table+` t`); err != nil {
 			t.Fatalf("%s: %v", table, err)
@@ -68,7 +72,7 @@ func TestPrecheckEqualsAdjudication(t *testing.T) {
 	}
 	var got struct{ Results []claim.Result }
 	r.decode(t, &got)
-	if len(got.Results) != 4 {
+	if len(got.Results) != 5 {
 		t.Fatalf("%d results", len(got.Results))
 	}
 	pc := got.Results
@@ -79,6 +83,8 @@ func TestPrecheckEqualsAdjudication(t *testing.T) {
 		t.Errorf("DRG stay: %s", pc[1].AppendJSON(nil))
 	case pc[2].Status != claim.StatusHeld || !pc[2].HasReason(claim.ReasonFraudHold):
 		t.Errorf("held: %s", pc[2].AppendJSON(nil))
+	case pc[4].Status != claim.StatusHeld || pc[4].Fraud == nil || strings.Join(pc[4].Fraud.Rules, ",") != "trace_code_reused":
+		t.Errorf("a box settled before: %s", pc[4].AppendJSON(nil))
 	case strings.Contains(string(r.body), `"adjudicated_at"`) || strings.Contains(string(r.body), `"source":{`):
 		t.Errorf("a pre-check result carries submission fields: %s", r.body)
 	}

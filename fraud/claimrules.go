@@ -181,7 +181,8 @@ func dailyCap(_ Params, in ClaimInput) *Hit {
 	var over []map[string]any
 	for _, g := range dailyQuantities(in) {
 		if g.qty.GreaterThan(g.max) {
-			e := map[string]any{"item_code": g.item, "date": date(g.date), "quantity": g.qty.String(), "max_daily_qty": g.max.String(), "lines": g.lines}
+			e := map[string]any{"item_code": g.item, "date": date(g.date), "quantity": g.qty.String(), "max_daily_qty": g.max.String(),
+				"lines": linesOn(in, g)}
 			if g.supplied {
 				e["quantity"], e["counts_days_supply"] = g.qty.Round(4).String(), true
 			}
@@ -199,17 +200,16 @@ type dayQty struct {
 	item     string
 	date     time.Time
 	qty, max decimal.Decimal
-	lines    []int
 	supplied bool // a line counted by its days of supply
 }
 
 // dailyQuantities sums, per item with a max_daily_qty and per day, what the claim's lines
 // take: a line its quantity on its date, or a drug line with days_supply its quantity /
 // days_supply on each of that many days from its date (FRAUD.md §2.3: a long prescription
-// of one tablet a day takes one a day). Days come in the order of their first line.
-func dailyQuantities(in ClaimInput) []*dayQty {
-	byDay := map[string]*dayQty{}
-	var out []*dayQty
+// of one tablet a day takes one a day). Days come in the order of their first line. A claim
+// has few lines: the days are found by a scan, with no map and no string keys.
+func dailyQuantities(in ClaimInput) []dayQty {
+	var out []dayQty
 	for _, l := range in.Claim.Lines {
 		item, ok := in.Catalogue[l.Item]
 		if !ok || item.MaxDailyQty == nil {
@@ -222,18 +222,28 @@ func dailyQuantities(in ClaimInput) []*dayQty {
 		}
 		for d := range days {
 			on := l.Date.AddDate(0, 0, d)
-			k := l.Item + "|" + date(on)
-			g := byDay[k]
-			if g == nil {
-				g = &dayQty{item: l.Item, date: on, qty: decimal.Zero, max: *item.MaxDailyQty}
-				byDay[k] = g
-				out = append(out, g)
+			k := slices.IndexFunc(out, func(g dayQty) bool { return g.item == l.Item && g.date.Equal(on) })
+			if k < 0 {
+				out = append(out, dayQty{item: l.Item, date: on, qty: decimal.Zero, max: *item.MaxDailyQty})
+				k = len(out) - 1
 			}
-			g.qty = g.qty.Add(per)
-			if !slices.Contains(g.lines, l.No) {
-				g.lines = append(g.lines, l.No)
-			}
-			g.supplied = g.supplied || days > 1
+			out[k].qty = out[k].qty.Add(per)
+			out[k].supplied = out[k].supplied || days > 1
+		}
+	}
+	return out
+}
+
+// linesOn lists the lines that take of an item on a day (for the evidence).
+func linesOn(in ClaimInput, g dayQty) []int {
+	var out []int
+	for _, l := range in.Claim.Lines {
+		days := 1
+		if l.DaysSupply >= 1 && l.Category == "drug" {
+			days = l.DaysSupply
+		}
+		if l.Item == g.item && !g.date.Before(l.Date) && g.date.Before(l.Date.AddDate(0, 0, days)) && !slices.Contains(out, l.No) {
+			out = append(out, l.No)
 		}
 	}
 	return out

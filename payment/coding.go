@@ -15,13 +15,26 @@ import (
 // (FRAUD.md §8.5): nil for any other claim, or when the bundle has no cc_evidence.csv. The
 // grouping case and the CC/MCC secondaries are found only when the rule asks.
 func coding(in Input, sel selection, ps providerSide, refused decimal.Decimal) *fraud.Coding {
-	if sel.method != MethodDRG || ps.standard == nil || len(in.Bundle.CCEvidence) == 0 || !fraud.SeveritySubgroup(sel.group.DRG) {
+	if sel.method != MethodDRG || ps.standard == nil || len(in.Bundle.CCEvidence) == 0 || !fraud.SeveritySubgroup(sel.group.DRG) ||
+		!questioned(in) {
 		return nil
 	}
 	gc := sync.OnceValue(func() *drg.Case { return groupingCase(in.Claim, in.Member) })
 	return &fraud.Coding{DRG: sel.group.DRG, RW: sel.weight.RW, Standard: *ps.standard, Severe: func() []string { return in.Grouper.Severe(gc()) },
 		Evidence: in.Bundle.EvidenceFor,
 		Regroup:  func(without []string) (fraud.Regrouped, bool) { return regroup(in, sel, gc(), without, refused) }}
+}
+
+// questioned reports whether a secondary diagnosis of the claim has an evidence row: the
+// rule can fire only then, and most stays have none.
+func questioned(in Input) bool {
+	dx := in.Claim.Diagnoses
+	for i := 1; i < len(dx); i++ {
+		if _, ok := in.Bundle.EvidenceFor(dx[i]); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // regroup groups the case again without some secondary diagnoses and prices the group it
