@@ -26,7 +26,7 @@ func TestPrice(t *testing.T) {
 	var runs [2]bytes.Buffer
 	for i := range runs {
 		rep, err := Price(context.Background(), b, now, bytes.NewReader(file), "claims.jsonl", &runs[i], os.Stderr)
-		if err != nil || rep.Items != 45 || rep.Skipped != 0 || strings.Count(runs[i].String(), "\n") != 45 {
+		if err != nil || rep.Items != 47 || rep.Skipped != 0 || strings.Count(runs[i].String(), "\n") != 47 {
 			t.Fatalf("run %d: %+v %v, %d lines", i, rep, err, strings.Count(runs[i].String(), "\n"))
 		}
 	}
