@@ -308,3 +308,29 @@ func TestShareRules(t *testing.T) {
 		t.Errorf("4 short stays (min_cases 5) fired: %s", evidence(t, h))
 	}
 }
+
+// TestLegacyFacts: a fact stored before method and procedures were kept reads back marked
+// legacy, and low_severity_admissions leaves it out rather than count it as a stay without
+// a procedure.
+func TestLegacyFacts(t *testing.T) {
+	f := stay("H1", "C1", "M1", "2026-03-01", "2026-03-02", "K35.800", line{"BED01", "2026-03-01", "1", ""})
+	f.Method, f.Procedures = "drg", true
+	text := f.Encode()
+	back, err := DecodeFact(text)
+	if err != nil || back.Legacy || back.Method != "drg" || !back.Procedures {
+		t.Fatalf("a new fact: %+v %v", back, err)
+	}
+	head, rest, lines := strings.Cut(text, "\n")
+	old := strings.Join(strings.Split(head, "\t")[:12], "\t")
+	if lines {
+		old += "\n" + rest
+	}
+	back, err = DecodeFact(old)
+	if err != nil || !back.Legacy || back.Procedures {
+		t.Fatalf("a fact of the earlier format: %+v %v", back, err)
+	}
+	num, den := lowSeverity(NewParams(policy.FraudParams{}), []*Fact{&back, f})
+	if len(num) != 0 || len(den) != 1 {
+		t.Errorf("low severity counts the legacy stay: %d of %d", len(num), len(den))
+	}
+}

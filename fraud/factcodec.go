@@ -17,8 +17,9 @@ import (
 //	        [method procedures down_referral]
 //	line:   no item category date qty amount hours practitioner [days_supply [trace_codes]]
 //
-// The bracketed fields were added later; facts stored without them still read (method ""
-// and no codes). trace_codes are "|"-separated.
+// The bracketed fields were added later; facts stored without them still read, marked
+// Legacy (their procedures and method unknown: the rules that need them leave them out).
+// trace_codes are "|"-separated.
 
 // Encode renders the fact for storage (the key is stored beside it).
 func (f *Fact) Encode() string {
@@ -36,12 +37,10 @@ func (f *Fact) Encode() string {
 	field(f.Status)
 	field(f.DRG)
 	b.WriteString(f.Score.String())
-	if f.Method != "" || f.Procedures || f.DownReferral {
-		b.WriteByte('\t')
-		field(f.Method)
-		field(strconv.FormatBool(f.Procedures))
-		b.WriteString(strconv.FormatBool(f.DownReferral))
-	}
+	b.WriteByte('\t')
+	field(f.Method)
+	field(strconv.FormatBool(f.Procedures))
+	b.WriteString(strconv.FormatBool(f.DownReferral))
 	for _, l := range f.Lines {
 		b.WriteByte('\n')
 		b.WriteString(strconv.Itoa(l.No))
@@ -73,6 +72,8 @@ func DecodeFact(s string) (Fact, error) {
 	f := Fact{MemberID: h[1], Inpatient: h[2] == "true", Emergency: h[6] == "true", PrincipalDx: h[7], Status: h[9], DRG: h[10]}
 	if len(h) == 15 {
 		f.Method, f.Procedures, f.DownReferral = h[12], h[13] == "true", h[14] == "true"
+	} else {
+		f.Legacy = true
 	}
 	var err error
 	if f.Version, err = strconv.Atoi(h[0]); err != nil {

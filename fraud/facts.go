@@ -27,10 +27,12 @@ type Fact struct {
 	// Method is the payment method the claim was priced by (drg, disease, …; "" when it was
 	// not priced); Procedures tells whether the stay coded any procedure; DownReferral that
 	// the claim is an approved downward referral (FRAUD.md §8).
-	Method       string     `json:"method,omitempty"`
-	Procedures   bool       `json:"procedures,omitempty"`
-	DownReferral bool       `json:"down_referral,omitempty"`
-	Lines        []LineFact `json:"lines"`
+	Method       string `json:"method,omitempty"`
+	Procedures   bool   `json:"procedures,omitempty"`
+	DownReferral bool   `json:"down_referral,omitempty"`
+	// Legacy marks a fact stored before method and procedures were kept: unknown, not false.
+	Legacy bool       `json:"-"`
+	Lines  []LineFact `json:"lines"`
 }
 
 // LineFact is one claim line as the rules read it: category and timed hours from the

@@ -10,15 +10,20 @@ import (
 type share func(p Params, cases []*Fact) (num, den []*Fact)
 
 // lowSeverity: of all its stays, the non-emergency ones with LOS ≤ max_los and no
-// procedure (低标入院, FRAUD.md §8.3).
+// procedure (低标入院, FRAUD.md §8.3). Stays stored before procedures were kept are left
+// out of both: their procedures are unknown.
 func lowSeverity(p Params, cases []*Fact) (num, den []*Fact) {
 	maxLOS := p.int(LowSeverity, keyMaxLOS)
 	for _, c := range cases {
+		if c.Legacy {
+			continue
+		}
+		den = append(den, c)
 		if !c.Emergency && c.LOS() <= maxLOS && !c.Procedures {
 			num = append(num, c)
 		}
 	}
-	return num, cases
+	return num, den
 }
 
 // severeShare: of its drg stays in ADRGs with severity subgroups, those grouped to a CC or
