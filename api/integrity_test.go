@@ -8,30 +8,17 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
-
-	"medclaims/fraud"
 )
 
 // openAndDecide opens a case on flags of a provider, notifies it, lets the hospital respond
 // and decides; it returns the case id.
 func (e *env) openAndDecide(providerID string, flagIDs []string, decision map[string]any) string {
 	e.t.Helper()
-	var c fraud.Case
-	if r := e.post("/v1/cases", "investigator", map[string]any{"provider_id": providerID, "flag_ids": flagIDs}); r.status != 201 {
-		e.t.Fatalf("open a case on %v: %d %s", flagIDs, r.status, r.body)
-	} else {
-		r.decode(e.t, &c)
+	id := e.openCase(providerID, flagIDs...)
+	if r := e.post("/v1/cases/"+id+"/decision", "investigator", decision); r.status != 200 {
+		e.t.Fatalf("case %s decision: %d %s\n%s", id, r.status, r.body, e.log.String())
 	}
-	for _, s := range []struct {
-		path, role string
-		body       any
-	}{{"notice", "investigator", map[string]string{}},
-		{"response", "hospital:" + providerID, map[string]string{"statement": "s"}}, {"decision", "investigator", decision}} {
-		if r := e.post("/v1/cases/"+c.CaseID+"/"+s.path, s.role, s.body); r.status != 200 {
-			e.t.Fatalf("case %s %s: %d %s\n%s", c.CaseID, s.path, r.status, r.body, e.log.String())
-		}
-	}
-	return c.CaseID
+	return id
 }
 
 // addFlag stores an open claim flag naming claims of a provider, as the fraud stage would.

@@ -65,13 +65,13 @@ func TestUpcodingRecoversTheOverpayment(t *testing.T) {
 	}
 }
 
-// openCase opens a case on a flag, notifies the provider and records its response: the
-// case is ready for a decision.
-func (e *env) openCase(providerID, flagID string) string {
+// openCase opens a case on flags, notifies the provider and records its response: the case
+// is ready for a decision.
+func (e *env) openCase(providerID string, flagIDs ...string) string {
 	e.t.Helper()
 	var c fraud.Case
-	if r := e.post("/v1/cases", "investigator", map[string]any{"provider_id": providerID, "flag_ids": []string{flagID}}); r.status != 201 {
-		e.t.Fatalf("open a case on %s: %d %s", flagID, r.status, r.body)
+	if r := e.post("/v1/cases", "investigator", map[string]any{"provider_id": providerID, "flag_ids": flagIDs}); r.status != 201 {
+		e.t.Fatalf("open a case on %v: %d %s", flagIDs, r.status, r.body)
 	} else {
 		r.decode(e.t, &c)
 	}
