@@ -18,13 +18,12 @@ const (
 
 // Coding is what unsupported_cc reads of a DRG-priced stay (FRAUD.md §8.5): the grouped
 // DRG with its weight and standard, the secondary diagnoses the grouper counted as CC or
-// MCC (found when the rule asks), the bundle's evidence table, and a way to regroup and
-// reprice the case without some secondaries (the same claim otherwise; false when the
-// regrouped DRG has no weight).
+// MCC, the bundle's evidence table, and a way to regroup and reprice the case without some
+// secondaries (the same claim otherwise; false when the regrouped DRG has no weight).
 type Coding struct {
 	DRG          string
 	RW, Standard decimal.Decimal
-	Severe       func() []string
+	Severe       []string
 	Evidence     func(dx string) (policy.CCEvidence, bool)
 	Regroup      func(without []string) (Regrouped, bool)
 }
@@ -56,7 +55,7 @@ func unsupportedCC(_ Params, in ClaimInput) *Hit {
 		return nil
 	}
 	var unsupported []string
-	for _, dx := range cd.Severe() {
+	for _, dx := range cd.Severe {
 		if ev, ok := cd.Evidence(dx); ok && !supported(ev, in.Claim.Lines) {
 			unsupported = append(unsupported, dx)
 		}

@@ -93,7 +93,7 @@ func TestTraceCodeReused(t *testing.T) {
 // 9,000) without every diagnosis in drops, and stays put otherwise.
 func fakeCoding(evidence []policy.CCEvidence, severe ...string) *Coding {
 	b := &policy.Bundle{CCEvidence: evidence}
-	return &Coding{DRG: "GB23", RW: d("1.5"), Standard: d("12000.50"), Severe: func() []string { return severe }, Evidence: b.EvidenceFor,
+	return &Coding{DRG: "GB23", RW: d("1.5"), Standard: d("12000.50"), Severe: severe, Evidence: b.EvidenceFor,
 		Regroup: func(without []string) (Regrouped, bool) {
 			if len(without) == len(severe) {
 				return Regrouped{DRG: "GB25", RW: d("1.1"), Standard: d("9000.25")}, true

@@ -2,7 +2,6 @@ package payment
 
 import (
 	"slices"
-	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -12,17 +11,17 @@ import (
 )
 
 // coding is what unsupported_cc reads of a DRG-priced stay grouped to a CC or MCC subgroup
-// (FRAUD.md §8.5): nil for any other claim, or when the bundle has no cc_evidence.csv. The
-// grouping case and the CC/MCC secondaries are found only when the rule asks.
+// with a secondary diagnosis cc_evidence.csv questions (FRAUD.md §8.5); nil for any other
+// claim, so most stays pay nothing for it.
 func coding(in Input, sel selection, ps providerSide, refused decimal.Decimal) *fraud.Coding {
 	if sel.method != MethodDRG || ps.standard == nil || len(in.Bundle.CCEvidence) == 0 || !fraud.SeveritySubgroup(sel.group.DRG) ||
 		!questioned(in) {
 		return nil
 	}
-	gc := sync.OnceValue(func() *drg.Case { return groupingCase(in.Claim, in.Member) })
-	return &fraud.Coding{DRG: sel.group.DRG, RW: sel.weight.RW, Standard: *ps.standard, Severe: func() []string { return in.Grouper.Severe(gc()) },
+	gc := groupingCase(in.Claim, in.Member)
+	return &fraud.Coding{DRG: sel.group.DRG, RW: sel.weight.RW, Standard: *ps.standard, Severe: in.Grouper.Severe(gc),
 		Evidence: in.Bundle.EvidenceFor,
-		Regroup:  func(without []string) (fraud.Regrouped, bool) { return regroup(in, sel, gc(), without, refused) }}
+		Regroup:  func(without []string) (fraud.Regrouped, bool) { return regroup(in, sel, gc, without, refused) }}
 }
 
 // questioned reports whether a secondary diagnosis of the claim has an evidence row: the
