@@ -21,8 +21,10 @@ const traceLockClass = 17
 // reads without locking.
 func (b *Batch) TraceSettlements(ctx context.Context, codes []string) (map[string][]fraud.TraceUse, error) {
 	if !b.readOnly {
-		if _, err := b.tx.ExecContext(ctx, `SELECT count(pg_advisory_xact_lock($2, h)) FROM
-			(SELECT DISTINCT hashtext(c) AS h FROM unnest($1::text[]) AS c ORDER BY h) AS codes`, pq.Array(codes), traceLockClass); err != nil {
+		// A volatile function in the output list is evaluated after ORDER BY's sort (PostgreSQL
+		// 9.6 on), so the locks are taken in hash order.
+		if _, err := b.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($2, h) FROM
+			(SELECT DISTINCT hashtext(c) AS h FROM unnest($1::text[]) AS c) AS codes ORDER BY h`, pq.Array(codes), traceLockClass); err != nil {
 			return nil, fmt.Errorf("lock traceability codes: %w", err)
 		}
 	}
